@@ -1,0 +1,81 @@
+"""The typer app, its shared options, and the one place errors become exit codes."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from kenning.errors import Ambiguous, ConfigError, InvalidInput, KenningError, NotFound
+from kenning.service import Service
+from kenning.settings import Settings
+
+app = typer.Typer(
+    name="kenning",
+    help="Project memory and code context for AI coding assistants.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+stdout = Console(soft_wrap=True, highlight=False)
+stderr = Console(stderr=True, highlight=False)
+
+RootOption = Annotated[
+    Path | None, typer.Option("--root", help="Project root (default: the current directory).", show_default=False)
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+
+# Exit codes: 1 for "the answer is no" (not found, refused), 2 for bad input or configuration.
+_EXIT_CODES = {NotFound: 1, Ambiguous: 1, InvalidInput: 2, ConfigError: 2}
+
+
+def open_service(root: Path | None) -> Service:
+    return Service.from_settings(Settings.load(root))
+
+
+def emit_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+# Modules whose @app.command() functions make up the CLI.
+COMMAND_MODULES = ("kenning.cli.index_commands",)
+
+
+def register_commands() -> None:
+    for module in COMMAND_MODULES:
+        importlib.import_module(module)
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="kenning: %(message)s")
+    register_commands()
+    try:
+        app(standalone_mode=False)
+    except KenningError as e:
+        stderr.print(f"error: {e}", markup=False)
+        raise SystemExit(_exit_code(e)) from None
+    except (typer.Abort, KeyboardInterrupt):
+        stderr.print("aborted", markup=False)
+        raise SystemExit(130) from None
+    except typer.Exit as e:
+        raise SystemExit(e.exit_code) from None
+    except Exception as e:  # click usage errors and the like
+        import click
+
+        if isinstance(e, click.ClickException):
+            e.show()
+            raise SystemExit(e.exit_code) from None
+        raise
+
+
+def _exit_code(error: KenningError) -> int:
+    for kind, code in _EXIT_CODES.items():
+        if isinstance(error, kind):
+            return code
+    return 1

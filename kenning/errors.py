@@ -1,0 +1,47 @@
+"""kenning's exception tree.
+
+    KenningError            base; str(e) is safe to show a user and says what to do
+    ├── InvalidInput        bad arguments or malformed input (HTTP 400/422, CLI exit 2)
+    ├── NotFound            a named symbol, decision, task or file does not exist (404)
+    ├── Ambiguous           a name matches several things where one is required (409)
+    ├── Conflict            the request clashes with current state (409)
+    ├── ConfigError         a setting or kenning.toml is wrong
+    └── StorageError        the index or a memory file could not be read or written
+
+Adapters map these in one place each; code below the service raises them and
+never prints.
+"""
+
+from __future__ import annotations
+
+
+class KenningError(Exception):
+    """Base for every error kenning reports to a user."""
+
+
+class InvalidInput(KenningError):
+    """The input is malformed or out of range."""
+
+
+class NotFound(KenningError):
+    """A named thing does not exist."""
+
+
+class Ambiguous(KenningError):
+    """A name matches several things where exactly one is required."""
+
+    def __init__(self, message: str, candidates: list[str]) -> None:
+        super().__init__(message)
+        self.candidates = candidates
+
+
+class Conflict(KenningError):
+    """The request clashes with the current state."""
+
+
+class ConfigError(KenningError):
+    """A setting or kenning.toml is invalid."""
+
+
+class StorageError(KenningError):
+    """The index or a memory file could not be read or written."""

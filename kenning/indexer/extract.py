@@ -1,0 +1,345 @@
+"""Turn one source file into symbols and references with tree-sitter.
+
+Definitions and references come from the grammar's shipped tags query; imports and
+inheritance from ours (see languages.py). Nothing here recurses over the syntax tree, so
+deeply nested code cannot exhaust the Python stack, and tree-sitter's error recovery means a
+file with syntax errors still yields what it can.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import re
+from dataclasses import dataclass
+
+from tree_sitter import Node, QueryCursor
+
+from kenning.indexer.fingerprint import TokenStream, fingerprint, shape, tokenize
+from kenning.indexer.languages import CompiledLanguage, compiled, new_parser
+from kenning.indexer.modules import module_name
+from kenning.models import ParsedFile, Reference, Symbol
+
+SIGNATURE_LIMIT = 300
+DOCSTRING_LIMIT = 1_000
+REFERENCE_TEXT_LIMIT = 200
+
+_CLASS_LIKE = frozenset({"class", "struct", "interface", "enum", "module"})
+_TAG_KINDS = {
+    "function": "function", "method": "method", "class": "class", "interface": "interface",
+    "type": "type", "module": "module", "constant": "constant", "macro": "macro", "field": "field",
+}
+_REFERENCE_KINDS = {
+    "call": "call", "send": "call", "class": "type", "type": "type",
+    "implementation": "implement", "interface": "implement",
+}
+# Stronger edge kinds win when two captures land on the same name.
+_REFERENCE_PRIORITY = {"inherit": 0, "implement": 1, "import": 2, "call": 3, "type": 4}
+_WHITESPACE = re.compile(r"\s+")
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_TEMPLATE_ARGS = re.compile(r"<[^<>]*>")
+_COMMENT_MARKERS = re.compile(r"^\s*(?:/\*\*?|\*/|\*|///?|#)\s?|\s*\*/\s*$", re.MULTILINE)
+
+
+@dataclass(slots=True)
+class _Definition:
+    node: Node
+    name: str
+    raw_kind: str
+    qualified_name: str = ""
+    parent: "_Definition | None" = None
+    scope: str = ""  # owner written on the definition itself, e.g. C++ `void Foo::bar()`
+
+
+def parse_source(path: str, data: bytes, language: str, *, mtime_ns: int = 0) -> ParsedFile:
+    """Extract symbols and references from `data`, the bytes of the file at `path`."""
+    lang = compiled(language)
+    try:
+        data.decode("utf-8")
+        decode_errors = False
+    except UnicodeDecodeError:
+        decode_errors = True
+    tree = new_parser(language).parse(data)
+    root = tree.root_node
+    module = module_name(path, language)
+
+    # Each query runs once; definitions and references both read its matches.
+    tag_matches = QueryCursor(lang.tags).matches(root)
+    extra_matches = QueryCursor(lang.extras).matches(root) if lang.extras is not None else []
+    definitions = _definitions(lang, root, module, [*extra_matches, *tag_matches])
+    stream = tokenize(data, lang.spec.comment_style)
+    symbols = tuple(_symbol(d, lang, path, data, stream) for d in definitions)
+    references = _references(lang, root, path, definitions, tag_matches, extra_matches)
+    parse_errors = len(QueryCursor(lang.errors).captures(root).get("error", ())) if root.has_error else 0
+    return ParsedFile(
+        path=path,
+        language=language,
+        module=module,
+        content_hash=content_hash(data),
+        size=len(data),
+        mtime_ns=mtime_ns,
+        symbols=symbols,
+        references=references,
+        parse_errors=parse_errors,
+        decode_errors=decode_errors,
+    )
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def _text(node: Node | None) -> str:
+    if node is None or node.text is None:
+        return ""
+    return node.text.decode("utf-8", errors="replace")
+
+
+def _definitions(lang: CompiledLanguage, root: Node, module: str, matches: list) -> list[_Definition]:
+    # Keyed by name node, our query first: it refines the shipped tags (a whole C function
+    # instead of its declarator, a Go struct instead of a plain type).
+    found: dict[int, _Definition] = {}
+    for _, captures in matches:
+        names = captures.get("name")
+        for capture, nodes in captures.items():
+            if not capture.startswith("definition.") or not names:
+                continue
+            key = names[0].start_byte
+            if key not in found:
+                scope = _text(captures["local.scope"][0]) if "local.scope" in captures else ""
+                found[key] = _Definition(nodes[0], _text(names[0]).strip(), capture.split(".", 1)[1],
+                                         scope=".".join(_IDENTIFIER.findall(_TEMPLATE_ARGS.sub("", scope))))
+    definitions = sorted(found.values(), key=lambda d: (d.node.start_byte, -d.node.end_byte))
+    _assign_parents(definitions)
+    scopes = _scope_ranges(lang, root)
+    for definition in definitions:
+        owner = definition.parent.qualified_name if definition.parent else module
+        extra = definition.scope or _receiver(lang, definition.node) or _enclosing_scope(scopes, definition)
+        if extra:
+            owner = f"{owner}.{extra}"
+        definition.qualified_name = f"{owner}.{definition.name}" if owner else definition.name
+    return definitions
+
+
+def _assign_parents(definitions: list[_Definition]) -> None:
+    """Innermost enclosing definition, by a stack sweep over definitions sorted by start."""
+    stack: list[_Definition] = []
+    for definition in definitions:
+        while stack and stack[-1].node.end_byte <= definition.node.start_byte:
+            stack.pop()
+        definition.parent = stack[-1] if stack else None
+        stack.append(definition)
+
+
+def _scope_ranges(lang: CompiledLanguage, root: Node) -> list[tuple[int, int, str]]:
+    """Named scopes that are not definitions (Rust impl blocks), as (start, end, name)."""
+    if not lang.spec.scopes:
+        return []
+    ranges = []
+    # Scopes sit at top level or one level down (inside a mod); a shallow scan finds them.
+    for top in root.children:
+        for node in (top, *top.children):
+            field_name = lang.spec.scopes.get(node.type)
+            if field_name:
+                name = _last_identifier(_text(node.child_by_field_name(field_name)))
+                if name:
+                    ranges.append((node.start_byte, node.end_byte, name))
+    return ranges
+
+
+def _enclosing_scope(scopes: list[tuple[int, int, str]], definition: _Definition) -> str | None:
+    if definition.parent is not None:
+        return None
+    for start, end, name in scopes:
+        if start <= definition.node.start_byte and definition.node.end_byte <= end:
+            return name
+    return None
+
+
+def _receiver(lang: CompiledLanguage, node: Node) -> str | None:
+    field_name = lang.spec.receivers.get(node.type)
+    if not field_name:
+        return None
+    receiver = _text(node.child_by_field_name(field_name))
+    # `(r *Recv[T])` -> Recv
+    words = re.findall(r"[A-Za-z_][A-Za-z0-9_]*", receiver.split("[", 1)[0])
+    return words[-1] if words else None
+
+
+def _last_identifier(text: str) -> str:
+    words = re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text.split("<", 1)[0])
+    return words[-1] if words else ""
+
+
+def _symbol(definition: _Definition, lang: CompiledLanguage, path: str, data: bytes, stream: TokenStream) -> Symbol:
+    node = definition.node
+    docstring_node = _python_docstring_node(node) if lang.spec.name == "python" else None
+    # Clone detection ignores the docstring: a copy without it is still a copy.
+    skip = (docstring_node.start_byte, docstring_node.end_byte) if docstring_node is not None else None
+    tokens = stream.between(node.start_byte, node.end_byte, skip)
+    return Symbol(
+        qualified_name=definition.qualified_name,
+        name=definition.name,
+        kind=_kind(definition),
+        language=lang.spec.name,
+        path=path,
+        start_line=node.start_point[0] + 1,
+        end_line=node.end_point[0] + 1,
+        signature=_signature(node, data),
+        docstring=_docstring(node, docstring_node),
+        parent=definition.parent.qualified_name if definition.parent else None,
+        body_hash=hashlib.blake2b(data[node.start_byte:node.end_byte], digest_size=10).hexdigest(),
+        fingerprint=fingerprint(tokens),
+        shape=shape(tokens),
+    )
+
+
+def _kind(definition: _Definition) -> str:
+    kind = _TAG_KINDS.get(definition.raw_kind, definition.raw_kind)
+    node_type = definition.node.type
+    if kind == "function" and definition.parent is not None and _kind(definition.parent) in _CLASS_LIKE:
+        return "method"
+    if kind in ("class", "type"):
+        if "struct" in node_type:
+            return "struct"
+        if "enum" in node_type:
+            return "enum"
+        if "trait" in node_type or "interface" in node_type:
+            return "interface"
+    return kind
+
+
+def _signature(node: Node, data: bytes) -> str:
+    body = node.child_by_field_name("body")
+    end = body.start_byte if body is not None and body.start_byte > node.start_byte else node.end_byte
+    text = data[node.start_byte:end].decode("utf-8", errors="replace")
+    if body is None:
+        text = text.split("\n", 1)[0]
+    text = _WHITESPACE.sub(" ", text).strip().rstrip("{").rstrip()
+    return text[:SIGNATURE_LIMIT]
+
+
+def _python_docstring_node(node: Node) -> Node | None:
+    body = node.child_by_field_name("body")
+    if body is None or body.named_child_count == 0:
+        return None
+    first = body.named_children[0]
+    if first.type == "expression_statement" and first.named_child_count == 1:
+        inner = first.named_children[0]
+        if inner.type == "string":
+            return first
+    return None
+
+
+def _docstring(node: Node, docstring_node: Node | None) -> str:
+    if docstring_node is not None:
+        text = _text(docstring_node).strip()
+        text = re.sub(r"^[rRbBuU]{0,2}(\"\"\"|'''|\"|')", "", text)
+        text = re.sub(r"(\"\"\"|'''|\"|')$", "", text)
+        return _clean_doc(text)
+    # Leading comments; an export/decorator wrapper may sit between them and the definition.
+    anchor = node
+    if anchor.parent is not None and anchor.parent.type in ("export_statement", "decorated_definition"):
+        anchor = anchor.parent
+    comments: list[str] = []
+    sibling = anchor.prev_named_sibling
+    expected_row = anchor.start_point[0]
+    while sibling is not None and "comment" in sibling.type and sibling.end_point[0] >= expected_row - 1:
+        comments.append(_text(sibling))
+        expected_row = sibling.start_point[0]
+        sibling = sibling.prev_named_sibling
+    if not comments:
+        return ""
+    return _clean_doc(_COMMENT_MARKERS.sub("", "\n".join(reversed(comments))))
+
+
+def _clean_doc(text: str) -> str:
+    lines = [line.strip() for line in text.strip().splitlines()]
+    return "\n".join(lines).strip()[:DOCSTRING_LIMIT]
+
+
+def _references(
+    lang: CompiledLanguage, root: Node, path: str, definitions: list[_Definition],
+    tag_matches: list, extra_matches: list,
+) -> tuple[Reference, ...]:
+    name_starts = set()
+    for d in definitions:
+        name_node = d.node.child_by_field_name("name")
+        if name_node is not None:
+            name_starts.add(name_node.start_byte)
+    starts = [d.node.start_byte for d in definitions]
+    raw: dict[tuple[int, str], tuple[str, str, str, int, int]] = {}
+
+    def add(kind: str, name: str, text: str, node: Node) -> None:
+        if not name:
+            return
+        key = (node.start_byte, name)
+        current = raw.get(key)
+        if current is None or _REFERENCE_PRIORITY[kind] < _REFERENCE_PRIORITY[current[0]]:
+            raw[key] = (kind, name, text, node.start_point[0] + 1, node.start_byte)
+
+    # Our query may add references too, e.g. calls for C and C++, whose tags have none.
+    for _, captures in [*tag_matches, *extra_matches]:
+        names = captures.get("name")
+        if not names:
+            continue
+        for capture, nodes in captures.items():
+            if not capture.startswith("reference."):
+                continue
+            kind = _REFERENCE_KINDS.get(capture.split(".", 1)[1])
+            name_node = names[0]
+            if kind is None or name_node.start_byte in name_starts:
+                continue
+            add(kind, _text(name_node).strip(), _reference_text(nodes[0], name_node), name_node)
+    for _, captures in extra_matches:
+        _extra_references(captures, add, lang.spec.import_separator)
+    references = []
+    for kind, name, text, line, start in sorted(raw.values(), key=lambda r: r[4]):
+        source = _innermost(definitions, starts, start)
+        references.append(Reference(path=path, kind=kind, name=name, text=text, line=line, source=source))
+    return tuple(references)
+
+
+def _reference_text(reference_node: Node, name_node: Node) -> str:
+    function = reference_node.child_by_field_name("function")
+    # Some tags (JavaScript's) mark a call's arguments; the callee then sits on the parent.
+    parent = reference_node.parent
+    if function is None and parent is not None and parent.child_by_field_name("arguments") == reference_node:
+        function = parent.child_by_field_name("function")
+    node = function if function is not None else name_node
+    return _WHITESPACE.sub("", _text(node))[:REFERENCE_TEXT_LIMIT]
+
+
+def _extra_references(captures: dict[str, list[Node]], add, separator: str = ".") -> None:
+    alias = _text(captures["import.alias"][0]).strip() if "import.alias" in captures else ""
+    if "import" in captures:
+        for node in captures["import"]:
+            module = _strip_quotes(_text(node))
+            add("import", alias or module, module, node)
+    elif "import.from" in captures:
+        base = _strip_quotes(_text(captures["import.from"][0]))
+        names = captures.get("import.name")
+        if not names:
+            add("import", base, base, captures["import.from"][0])
+        for node in names or ():
+            name = _text(node).strip()
+            joined = f"{base}{name}" if base.endswith(separator) else f"{base}{separator}{name}"
+            add("import", alias or name, joined, node)
+    for capture, kind in (("inherit", "inherit"), ("implement", "implement")):
+        for node in captures.get(capture, ()):
+            text = _WHITESPACE.sub("", _text(node))[:REFERENCE_TEXT_LIMIT]
+            add(kind, _last_identifier(text), text, node)
+
+
+def _strip_quotes(text: str) -> str:
+    return text.strip().strip("\"'`<>").strip()
+
+
+def _innermost(definitions: list[_Definition], starts: list[int], byte: int) -> str | None:
+    index = bisect.bisect_right(starts, byte) - 1
+    while index >= 0:
+        node = definitions[index].node
+        if node.start_byte <= byte < node.end_byte:
+            return definitions[index].qualified_name
+        index -= 1
+    return None

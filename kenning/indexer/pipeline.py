@@ -1,0 +1,73 @@
+"""Read and parse many files, on all cores when there are enough of them to pay for it."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from kenning.indexer.extract import content_hash, parse_source
+from kenning.indexer.walker import Candidate, content_skip_reason
+from kenning.models import ParsedFile
+
+# Below this many files, starting worker processes costs more than it saves.
+PARALLEL_THRESHOLD = 150
+_CHUNK = 16
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Unchanged:
+    """Content identical to what the index holds; only the mtime moved."""
+
+    path: str
+    mtime_ns: int
+
+
+Outcome = ParsedFile | Skipped | Unchanged
+
+
+@dataclass(frozen=True, slots=True)
+class ParseJob:
+    root: str
+    candidate: Candidate
+    known_hash: str | None
+    max_line_length: int
+
+
+def parse_many(jobs: list[ParseJob], workers: int) -> Iterator[Outcome]:
+    """Outcomes in job order; uses a process pool for large batches."""
+    workers = workers or os.cpu_count() or 1
+    if workers == 1 or len(jobs) < PARALLEL_THRESHOLD:
+        yield from map(parse_job, jobs)
+        return
+    # spawn, not fork: the caller may be a threaded server, and forking threads is unsafe.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        yield from pool.map(parse_job, jobs, chunksize=_CHUNK)
+
+
+def parse_job(job: ParseJob) -> Outcome:
+    candidate = job.candidate
+    try:
+        data = (Path(job.root) / candidate.path).read_bytes()
+    except OSError:
+        return Skipped(candidate.path, "unreadable")
+    reason = content_skip_reason(data, job.max_line_length)
+    if reason is not None:
+        return Skipped(candidate.path, reason)
+    if job.known_hash is not None and content_hash(data) == job.known_hash:
+        return Unchanged(candidate.path, candidate.mtime_ns)
+    return parse_source(candidate.path, data, candidate.language, mtime_ns=candidate.mtime_ns)
+
+
+def jobs_for(root: Path, candidates: Iterable[Candidate], known: dict[str, str], max_line_length: int) -> list[ParseJob]:
+    return [ParseJob(str(root), c, known.get(c.path), max_line_length) for c in candidates]

@@ -1,0 +1,302 @@
+"""The decision log: one Markdown file per decision, plus any existing ADR folders.
+
+A kenning decision file keeps id, title, status, date, tags, links, supersedes,
+superseded_by and rules in its front matter, and Context / Decision / Consequences /
+Alternatives as ``##`` sections of the body, so it reads well on GitHub and can be edited
+by hand. Every read goes to disk: a hand edit shows up on the next call.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from kenning.errors import Conflict, InvalidInput, KenningError
+from kenning.memory import adr_import
+from kenning.memory.filestore import create_numbered, display_path, find_file, locked, normalize_id
+from kenning.memory.filestore import numbered_files, number_of, write_atomic
+from kenning.memory.frontmatter import bullet_list, bullets, choice_field, has_heading, mapping_list
+from kenning.memory.frontmatter import parse, read_text, render, split_sections, text_field, text_list
+from kenning.models import DECISION_STATUSES, Decision
+
+DECISIONS_FOLDER = Path(".kenning/memory/decisions")
+# Body sections, in the order they are written, and the headings read back as each.
+_SECTIONS = {
+    "context": ("Context", {"context"}),
+    "decision": ("Decision", {"decision"}),
+    "consequences": ("Consequences", {"consequences"}),
+    "alternatives": ("Alternatives", {"alternatives", "alternatives considered", "considered options"}),
+}
+_META_KEYS = ("id", "title", "status", "date", "tags", "links", "supersedes", "superseded_by", "rules")
+UPDATABLE = ("title", "status", "date", "context", "decision", "consequences", "alternatives", "tags", "links", "rules")
+_CLOSED = ("superseded", "rejected", "deprecated")  # ranked after current decisions in search
+
+
+class DecisionLog:
+    """Decisions in ``folder`` (written here) and in ``imports`` (ADR folders, read only)."""
+
+    def __init__(self, folder: Path, *, root: Path | None = None, imports: Sequence[Path] = ()) -> None:
+        self.folder = folder
+        self.root = root
+        self.imports = [p for p in imports if p.resolve() != folder.resolve()]
+
+    @classmethod
+    def for_root(cls, root: Path, folder: Path | str | None = None) -> DecisionLog:
+        """The log of a project: ``folder`` (default .kenning/memory/decisions) plus detected ADR folders."""
+        chosen = root / (folder if folder is not None else DECISIONS_FOLDER)
+        return cls(chosen, root=root, imports=adr_import.detect_adr_folders(root))
+
+    @property
+    def folders(self) -> list[Path]:
+        return [self.folder, *self.imports]
+
+    # --- reading -------------------------------------------------------------------
+
+    def get(self, decision_id: str | int) -> Decision:
+        return self._read(find_file(self.folders, str(decision_id), "decision"))
+
+    def scan(self) -> tuple[list[Decision], list[str]]:
+        """Every decision that reads, and one message per file that does not."""
+        decisions, problems = [], []
+        for path in (p for folder in self.folders for p in numbered_files(folder)):
+            try:
+                decisions.append(self._read(path))
+            except KenningError as e:
+                problems.append(str(e))
+        return sorted(decisions, key=lambda d: d.id), problems
+
+    def list(self, status: str | None = None, tag: str | None = None) -> list[Decision]:
+        """Decisions by id, optionally only one status and/or tag (case-insensitive)."""
+        if status is not None and status not in DECISION_STATUSES:
+            raise InvalidInput(f"unknown status {status!r}; use one of {', '.join(DECISION_STATUSES)}")
+        wanted_tag = tag.lower() if tag else None
+        return [
+            d for d in self._all()
+            if (status is None or d.status == status)
+            and (wanted_tag is None or wanted_tag in (t.lower() for t in d.tags))
+        ]
+
+    def history(self, decision_id: str | int) -> list[Decision]:
+        """The supersession chain through a decision, oldest first."""
+        by_id = {d.id: d for d in self._all()}
+        start = self.get(decision_id)
+        predecessor = {d.superseded_by: d.id for d in by_id.values() if d.superseded_by}
+        successor = {d.supersedes: d.id for d in by_id.values() if d.supersedes}
+        first, seen = start, {start.id}
+        while (prev := first.supersedes or predecessor.get(first.id)) in by_id and prev not in seen:
+            first = by_id[prev]
+            seen.add(prev)
+        chain, current = [first], first
+        while (nxt := current.superseded_by or successor.get(current.id)) in by_id and nxt not in {d.id for d in chain}:
+            current = by_id[nxt]
+            chain.append(current)
+        return chain
+
+    def search(self, query: str, limit: int = 20) -> list[tuple[Decision, float]]:
+        """Lexical search over title, tags and body, best first; current decisions before closed ones."""
+        terms = list(dict.fromkeys(re.findall(r"\w+", query.lower())))
+        if not terms:
+            raise InvalidInput("search needs at least one word")
+        scored = [(d, _score(d, terms)) for d in self._all()]
+        hits = [(d, s) for d, s in scored if s > 0]
+        hits.sort(key=lambda hit: (-hit[1], hit[0].status in _CLOSED, hit[0].id))
+        return hits[:limit]
+
+    # --- writing -------------------------------------------------------------------
+
+    def add(self, title: str, *, context: str, decision: str, status: str = "accepted",
+            date: str | None = None, consequences: str = "", alternatives: Iterable[str] = (),
+            tags: Iterable[str] = (), links: Iterable[dict[str, Any]] = (),
+            rules: Iterable[dict[str, Any]] = (), supersedes: str | int | None = None) -> Decision:
+        """Record a new decision; with ``supersedes``, the old one is marked superseded by it."""
+        if status == "superseded":
+            raise InvalidInput("a new decision cannot start superseded; supersede an existing one instead")
+        fields = _checked(dict(
+            title=title, context=context, decision=decision, status=status,
+            date=date or dt.date.today().isoformat(), consequences=consequences,
+            alternatives=alternatives, tags=tags, links=links, rules=rules,
+        ))
+        with locked(self.folder):
+            old = self._superseded_target(supersedes, None) if supersedes is not None else None
+            draft = Decision(id="", path="", **fields, supersedes=old.id if old else None)
+            path = create_numbered(self.folders, draft.title, lambda new_id: _render(draft, new_id))
+            new = self._read(path)
+            if old is not None:
+                self._write(dataclasses.replace(old, status="superseded", superseded_by=new.id))
+        return new
+
+    def update(self, decision_id: str | int, **fields: Any) -> Decision:
+        """Change fields of a kenning decision file; the file is re-read first, so hand edits survive."""
+        unknown = sorted(set(fields) - set(UPDATABLE))
+        if unknown:
+            raise InvalidInput(f"cannot update {', '.join(unknown)}; updatable fields: {', '.join(UPDATABLE)}")
+        if fields.get("status") == "superseded":
+            raise InvalidInput("mark a decision superseded with supersede, which records its successor")
+        with locked(self.folder):
+            current = self._writable(decision_id)
+            merged = _checked({**{k: getattr(current, k) for k in UPDATABLE}, **fields})
+            return self._write(dataclasses.replace(current, **merged))
+
+    def supersede(self, old_id: str | int, new: dict[str, Any] | str | int) -> Decision:
+        """Replace decision old_id by a new decision (fields) or an existing one (id); returns the new one."""
+        if isinstance(new, dict):
+            if "supersedes" in new:
+                raise InvalidInput("'supersedes' is set by supersede itself; leave it out of the new fields")
+            return self.add(**new, supersedes=old_id)
+        with locked(self.folder):
+            successor = self._writable(new)
+            if successor.supersedes not in (None, normalize_id(old_id)):
+                raise Conflict(f"decision {successor.id} already supersedes {successor.supersedes}")
+            if successor.status in _CLOSED:
+                raise Conflict(f"decision {successor.id} is {successor.status}; a successor must be current")
+            old = self._superseded_target(old_id, successor.id)
+            successor = self._write(dataclasses.replace(successor, supersedes=old.id))
+            self._write(dataclasses.replace(old, status="superseded", superseded_by=successor.id))
+        return successor
+
+    # --- internals -----------------------------------------------------------------
+
+    def _all(self) -> list[Decision]:
+        decisions, problems = self.scan()
+        if problems:
+            raise InvalidInput("; ".join(problems))
+        return decisions
+
+    def _read(self, path: Path) -> Decision:
+        meta, body = parse(read_text(path), path, required=False)
+        display = display_path(path, self.root)
+        if "id" not in meta:  # not written by kenning: an ADR in the project's own format
+            return adr_import.parse_adr(path, meta, body, display)
+        return _from_file(path, meta, body, display)
+
+    def _writable(self, decision_id: str | int) -> Decision:
+        decision = self.get(decision_id)
+        if decision.format != "kenning":
+            raise Conflict(
+                f"decision {decision.id} is a {decision.format} ADR ({decision.path}) that kenning reads "
+                "but does not rewrite; edit that file by hand"
+            )
+        return decision
+
+    def _superseded_target(self, old_id: str | int, new_id: str | None) -> Decision:
+        old = self._writable(old_id)
+        if old.id == new_id:
+            raise InvalidInput(f"decision {old.id} cannot supersede itself")
+        if old.superseded_by not in (None, new_id):
+            raise Conflict(f"decision {old.id} is already superseded by {old.superseded_by}; supersede that one")
+        return old
+
+    def _write(self, decision: Decision) -> Decision:
+        path = find_file(self.folders, decision.id, "decision")
+        write_atomic(path, _render(decision, decision.id))
+        return self._read(path)
+
+
+def _checked(fields: dict[str, Any]) -> dict[str, Any]:
+    """Validated, normalized copies of the writable fields; raises InvalidInput naming the field."""
+    out = dict(fields)
+    out["title"] = " ".join(str(fields["title"]).split())  # one line: it names the file and the heading
+    for key in ("context", "decision", "consequences"):
+        out[key] = str(fields[key] or "").strip()
+        if has_heading(out[key]):
+            raise InvalidInput(f"{key} may not contain '## ' headings (they start a new section); use '###'")
+    for key in ("title", "context", "decision"):
+        if not out[key]:
+            raise InvalidInput(f"a decision needs a non-empty {key}")
+    if fields["status"] not in DECISION_STATUSES:
+        raise InvalidInput(f"unknown status {fields['status']!r}; use one of {', '.join(DECISION_STATUSES)}")
+    try:
+        dt.date.fromisoformat(str(fields["date"]))
+    except ValueError as e:
+        raise InvalidInput(f"date {fields['date']!r} is not an ISO date (YYYY-MM-DD)") from e
+    out["alternatives"] = tuple(a.strip() for a in _strings(fields["alternatives"], "alternatives") if a.strip())
+    out["tags"] = tuple(dict.fromkeys(t.strip() for t in _strings(fields["tags"], "tags") if t.strip()))
+    for key in ("links", "rules"):
+        out[key] = tuple(fields[key])
+        if not all(isinstance(item, dict) for item in out[key]):
+            raise InvalidInput(f"{key} must be a list of objects, e.g. {{\"path\": \"src/app.py\"}}")
+    return out
+
+
+def _strings(value: Any, key: str) -> list[str]:
+    if isinstance(value, str) or not all(isinstance(v, str) for v in value):
+        raise InvalidInput(f"{key} must be a list of strings")
+    return list(value)
+
+
+def _from_file(path: Path, meta: dict[str, Any], body: str, display: str) -> Decision:
+    item_id = normalize_id(text_field(meta, "id", path))
+    if int(item_id) != number_of(path.name):
+        raise InvalidInput(f"{path}: front matter id {item_id} does not match the file name; make them agree")
+    preamble, sections = split_sections(body)
+    known: dict[str, str] = {}
+    others = [("", preamble)] if preamble else []
+    for heading, text in sections:
+        field = next((f for f, (_, names) in _SECTIONS.items() if heading.lower() in names), None)
+        if field is None or field in known:
+            others.append((heading, text))
+        else:
+            known[field] = text
+    return Decision(
+        id=item_id,
+        title=text_field(meta, "title", path),
+        status=choice_field(meta, "status", path, DECISION_STATUSES),
+        date=text_field(meta, "date", path),
+        path=display,
+        context=known.get("context", ""),
+        decision=known.get("decision", ""),
+        consequences=known.get("consequences", ""),
+        alternatives=tuple(bullets(known.get("alternatives", ""))),
+        tags=text_list(meta, "tags", path),
+        links=mapping_list(meta, "links", path),
+        supersedes=_optional_id(meta, "supersedes", path),
+        superseded_by=_optional_id(meta, "superseded_by", path),
+        rules=mapping_list(meta, "rules", path),
+        sections=tuple(others),
+        extra={k: v for k, v in meta.items() if k not in _META_KEYS},
+    )
+
+
+def _optional_id(meta: dict[str, Any], key: str, path: Path) -> str | None:
+    value = text_field(meta, key, path)
+    try:
+        return normalize_id(value) if value else None
+    except InvalidInput as e:
+        raise InvalidInput(f"{path}: '{key}' {e}") from e
+
+
+def _render(d: Decision, item_id: str) -> str:
+    meta: dict[str, Any] = {
+        "id": item_id, "title": d.title, "status": d.status, "date": d.date,
+        "tags": list(d.tags), "links": [dict(x) for x in d.links],
+    }
+    if d.supersedes:
+        meta["supersedes"] = d.supersedes
+    if d.superseded_by:
+        meta["superseded_by"] = d.superseded_by
+    if d.rules:
+        meta["rules"] = [dict(x) for x in d.rules]
+    meta.update({k: v for k, v in d.extra.items() if k not in meta})
+    parts = [text for heading, text in d.sections if not heading]
+    for field, (heading, _) in _SECTIONS.items():
+        value = bullet_list(d.alternatives) if field == "alternatives" else getattr(d, field)
+        if value:
+            parts.append(f"## {heading}\n\n{value}")
+    parts += [f"## {heading}\n\n{text}".rstrip() for heading, text in d.sections if heading]
+    return render(meta, "\n\n".join(parts) + "\n")
+
+
+def _score(d: Decision, terms: list[str]) -> float:
+    """Distinct terms matched dominate; weighted counts (title 3, tags 2, body 1) break ties."""
+    title, tags = d.title.lower(), " ".join(d.tags).lower()
+    body = " ".join([d.context, d.decision, d.consequences, *d.alternatives, *(t for _, t in d.sections)]).lower()
+    matched = weighted = 0
+    for term in terms:
+        count = 3 * title.count(term) + 2 * tags.count(term) + body.count(term)
+        matched += count > 0
+        weighted += count
+    return matched + weighted / (weighted + 10) if matched else 0.0

@@ -1,0 +1,283 @@
+"""The code index in SQLite (WAL): files, symbols and references.
+
+One process writes at a time (a lock file guards indexing); any number read. Connections are
+per thread because the HTTP server answers from a thread pool.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from kenning.errors import StorageError
+from kenning.memory.schema import MIGRATIONS, SCHEMA_VERSION
+from kenning.models import FileRecord, ParsedFile, Reference, Symbol
+
+log = logging.getLogger(__name__)
+
+DB_NAME = "index.sqlite3"
+_SYMBOL_COLUMNS = (
+    "s.qualified_name, s.name, s.kind, s.language, f.path, s.start_line, s.end_line, s.signature, "
+    "s.docstring, s.parent, s.body_hash, s.fingerprint, s.shape"
+)
+
+
+class IndexStore:
+    def __init__(self, index_dir: Path) -> None:
+        self.index_dir = index_dir
+        self.path = index_dir / DB_NAME
+        self._local = threading.local()
+        try:
+            index_dir.mkdir(parents=True, exist_ok=True)
+            # The index is derived: keep it out of the project's git history.
+            ignore = index_dir / ".gitignore"
+            if not ignore.exists():
+                ignore.write_text("# kenning's derived index: rebuilt from the source tree\n*\n")
+        except OSError as e:
+            raise StorageError(f"cannot create the index folder {index_dir}: {e}") from e
+        self._migrate()
+
+    # -- connections -------------------------------------------------------------------------
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        # A large page cache keeps index B-trees in memory during bulk writes.
+        conn.execute("PRAGMA cache_size=-262144")
+        conn.execute("PRAGMA temp_store=MEMORY")
+        return conn
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = self._connect()
+        return conn
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        conn = self.conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            yield conn
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+    def _migrate(self) -> None:
+        try:
+            version = self._schema_version()
+            if version > SCHEMA_VERSION:
+                self._set_aside(f"it has schema version {version}, newer than this kenning's {SCHEMA_VERSION}")
+                version = 0
+        except sqlite3.DatabaseError as e:
+            self._set_aside(f"it could not be read ({e})")
+            version = 0
+        try:
+            for number in range(version, SCHEMA_VERSION):
+                with self.transaction() as conn:
+                    for statement in MIGRATIONS[number].split(";"):
+                        if statement.strip():
+                            conn.execute(statement)
+                    conn.execute(
+                        "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
+                        (str(number + 1),),
+                    )
+        except sqlite3.Error as e:
+            raise StorageError(f"cannot initialise the index at {self.path}: {e}") from e
+
+    def _schema_version(self) -> int:
+        row = self.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type='table' AND name='meta'"
+        ).fetchone()
+        if row is None:
+            return 0
+        value = self.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        return int(value[0]) if value else 0
+
+    def _set_aside(self, why: str) -> None:
+        self.close()
+        aside = self.path.with_name(f"{DB_NAME}.unusable-{int(time.time())}")
+        log.warning("index %s set aside as %s and rebuilt: %s", self.path, aside.name, why)
+        for suffix in ("", "-wal", "-shm"):
+            source = Path(f"{self.path}{suffix}")
+            if source.exists():
+                source.replace(Path(f"{aside}{suffix}"))
+
+    # -- meta --------------------------------------------------------------------------------
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, conn: sqlite3.Connection, key: str, value: str) -> None:
+        conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def file_states(self) -> dict[str, tuple[str, int, int]]:
+        """path -> (content_hash, size, mtime_ns) of every indexed file."""
+        rows = self.conn.execute("SELECT path, content_hash, size, mtime_ns FROM files")
+        return {path: (digest, size, mtime) for path, digest, size, mtime in rows}
+
+    def write_files(self, conn: sqlite3.Connection, parsed: Iterable[ParsedFile]) -> None:
+        """Replace each file's symbols and references; call inside `transaction()`."""
+        now = time.time()
+        for file in parsed:
+            conn.execute("DELETE FROM files WHERE path=?", (file.path,))
+            cursor = conn.execute(
+                "INSERT INTO files (path, language, module, content_hash, size, mtime_ns, parse_errors,"
+                " decode_errors, indexed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (file.path, file.language, file.module, file.content_hash, file.size, file.mtime_ns,
+                 file.parse_errors, int(file.decode_errors), now),
+            )
+            file_id = cursor.lastrowid
+            conn.executemany(
+                "INSERT INTO symbols (file_id, qualified_name, name, kind, language, start_line, end_line,"
+                " signature, docstring, parent, body_hash, fingerprint, shape)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(file_id, s.qualified_name, s.name, s.kind, s.language, s.start_line, s.end_line,
+                  s.signature, s.docstring, s.parent, s.body_hash, s.fingerprint, s.shape)
+                 for s in file.symbols],
+            )
+            conn.executemany(
+                "INSERT INTO refs (file_id, source, kind, name, text, line, target, target_path, confidence)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(file_id, r.source, r.kind, r.name, r.text, r.line, r.target, r.target_path, r.confidence)
+                 for r in file.references],
+            )
+
+    def delete_files(self, conn: sqlite3.Connection, paths: Iterable[str]) -> None:
+        conn.executemany("DELETE FROM files WHERE path=?", [(p,) for p in paths])
+
+    def touch_files(self, conn: sqlite3.Connection, stamps: Iterable[tuple[str, int]]) -> None:
+        """Record a new mtime for files whose content did not change."""
+        conn.executemany("UPDATE files SET mtime_ns=? WHERE path=?", [(m, p) for p, m in stamps])
+
+    def write_resolutions(self, conn: sqlite3.Connection, rows: Iterable[tuple[str | None, str | None, float, int]]) -> None:
+        """rows: (target, target_path, confidence, ref_id)."""
+        conn.executemany("UPDATE refs SET target=?, target_path=?, confidence=? WHERE id=?", rows)
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def counts(self) -> dict[str, int]:
+        one = lambda sql: self.conn.execute(sql).fetchone()[0]  # noqa: E731
+        return {
+            "files": one("SELECT COUNT(*) FROM files"),
+            "symbols": one("SELECT COUNT(*) FROM symbols"),
+            "references": one("SELECT COUNT(*) FROM refs"),
+            "edges": one("SELECT COUNT(*) FROM refs WHERE target IS NOT NULL"),
+        }
+
+    def files(self) -> list[FileRecord]:
+        rows = self.conn.execute(
+            "SELECT path, language, module, content_hash, size, mtime_ns, parse_errors FROM files ORDER BY path"
+        )
+        return [FileRecord(*row) for row in rows]
+
+    def files_indexed_since(self, timestamp: float) -> list[str]:
+        rows = self.conn.execute("SELECT path FROM files WHERE indexed_at > ? ORDER BY path", (timestamp,))
+        return [row[0] for row in rows]
+
+    def symbols_named(self, name: str) -> list[Symbol]:
+        """Symbols whose qualified name is `name` or ends with `.name` (any dotted suffix)."""
+        last = name.rsplit(".", 1)[-1]
+        rows = self.conn.execute(
+            f"SELECT {_SYMBOL_COLUMNS} FROM symbols s JOIN files f ON f.id = s.file_id"
+            " WHERE s.name = ? ORDER BY s.qualified_name, f.path, s.start_line",
+            (last,),
+        )
+        return [s for s in map(_symbol, rows) if s.qualified_name == name or s.qualified_name.endswith("." + name)]
+
+    def symbols_in_file(self, path: str) -> list[Symbol]:
+        rows = self.conn.execute(
+            f"SELECT {_SYMBOL_COLUMNS} FROM symbols s JOIN files f ON f.id = s.file_id"
+            " WHERE f.path = ? ORDER BY s.start_line",
+            (path,),
+        )
+        return [_symbol(row) for row in rows]
+
+    def all_symbols(self) -> list[Symbol]:
+        rows = self.conn.execute(
+            f"SELECT {_SYMBOL_COLUMNS} FROM symbols s JOIN files f ON f.id = s.file_id ORDER BY s.id"
+        )
+        return [_symbol(row) for row in rows]
+
+    def file_modules(self) -> dict[str, str]:
+        """path -> module name."""
+        return dict(self.conn.execute("SELECT path, module FROM files"))
+
+    def all_references(self) -> list[tuple[int, Reference]]:
+        rows = self.conn.execute(
+            "SELECT r.id, f.path, r.kind, r.name, r.text, r.line, r.source, r.target, r.target_path,"
+            " r.confidence FROM refs r JOIN files f ON f.id = r.file_id ORDER BY r.id"
+        )
+        return [(row[0], Reference(*row[1:])) for row in rows]
+
+    def references_to(self, targets: list[str]) -> list[Reference]:
+        return self._references("r.target", targets)
+
+    def references_from(self, sources: list[str]) -> list[Reference]:
+        return self._references("r.source", sources)
+
+    def _references(self, column: str, values: list[str]) -> list[Reference]:
+        if not values:
+            return []
+        marks = ",".join("?" * len(values))
+        rows = self.conn.execute(
+            "SELECT f.path, r.kind, r.name, r.text, r.line, r.source, r.target, r.target_path, r.confidence"
+            f" FROM refs r JOIN files f ON f.id = r.file_id WHERE {column} IN ({marks})"
+            " ORDER BY f.path, r.line",
+            values,
+        )
+        return [Reference(*row) for row in rows]
+
+    def resolved_edges(self) -> list[tuple[str, str | None, str, str, str]]:
+        """(file path, source symbol or None, target, target path or '', kind) of every resolved reference."""
+        rows = self.conn.execute(
+            "SELECT f.path, r.source, r.target, COALESCE(r.target_path, ''), r.kind"
+            " FROM refs r JOIN files f ON f.id = r.file_id WHERE r.target IS NOT NULL"
+        )
+        return list(rows)
+
+
+def _symbol(row: tuple) -> Symbol:
+    return Symbol(*row)
+
+
+@contextmanager
+def writer_lock(index_dir: Path, timeout: float) -> Iterator[None]:
+    """One writer per index across processes; waits up to `timeout` seconds for another."""
+    lock_path = index_dir / "write.lock"
+    deadline = time.monotonic() + timeout
+    with open(lock_path, "a+") as handle:
+        while True:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise StorageError(
+                        f"another kenning process is indexing {index_dir.parent.parent}; try again when it finishes"
+                    ) from None
+                time.sleep(0.05)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)

@@ -1,0 +1,145 @@
+"""Service: every operation kenning offers, over one project root."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+
+import networkx as nx
+
+from kenning.errors import Ambiguous, InvalidInput, NotFound
+from kenning.indexer import graph as graphs
+from kenning.memory.index_store import IndexStore
+from kenning.models import IndexReport, Reference, Symbol
+from kenning.service.indexing import Progress, run_index
+from kenning.settings import Settings
+
+log = logging.getLogger(__name__)
+
+MAX_NAME_LENGTH = 1_000
+
+
+@dataclass(frozen=True, slots=True)
+class Use:
+    """A reference seen from the other end: who uses a symbol, or what it uses."""
+
+    symbol: str | None  # the user (for callers) or the used (for callees)
+    path: str
+    line: int
+    kind: str
+    text: str
+    confidence: float
+
+
+@dataclass
+class _GraphCache:
+    generation: str | None = None
+    graph: nx.MultiDiGraph | None = None
+    ranks: dict[str, float] = field(default_factory=dict)
+
+
+class Service:
+    def __init__(self, settings: Settings, store: IndexStore) -> None:
+        self.settings = settings
+        self.store = store
+        self._graph = _GraphCache()
+        self._graph_lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "Service":
+        return cls(settings, IndexStore(settings.index_dir))
+
+    @property
+    def root(self):
+        return self.settings.root
+
+    def close(self) -> None:
+        self.store.close()
+
+    # -- indexing ----------------------------------------------------------------------------
+
+    def index(self, progress: Progress | None = None) -> IndexReport:
+        return run_index(self.settings, self.store, progress)
+
+    def status(self) -> dict:
+        counts = self.store.counts()
+        last = self.store.get_meta("last_indexed_at")
+        return {**counts, "last_indexed_at": float(last) if last else None, "root": str(self.root)}
+
+    # -- symbols -----------------------------------------------------------------------------
+
+    def find_symbols(self, name: str) -> list[Symbol]:
+        """Symbols matching a short name, a qualified name or any dotted suffix of one."""
+        name = _check_name(name)
+        found = self.store.symbols_named(name)
+        if not found:
+            raise NotFound(f"no symbol named {name!r} in the index of {self.root}; try `kenning search` or re-index")
+        return found
+
+    def symbol(self, name: str) -> Symbol:
+        """Exactly one symbol; an ambiguous name lists its candidates."""
+        found = self.find_symbols(name)
+        if len(found) > 1:
+            names = sorted({s.qualified_name for s in found})
+            if len(names) == 1:
+                return found[0]
+            raise Ambiguous(
+                f"{name!r} matches {len(names)} symbols; use a qualified name: {', '.join(names[:20])}", names
+            )
+        return found[0]
+
+    def callers(self, name: str) -> dict[str, list[Use]]:
+        """Who uses each symbol matching `name` (calls, imports, subclasses, type uses)."""
+        result = {}
+        for qualified in _distinct(self.find_symbols(name)):
+            refs = self.store.references_to([qualified])
+            result[qualified] = [_use(r, r.source) for r in refs]
+        return result
+
+    def callees(self, name: str) -> dict[str, list[Use]]:
+        """What each symbol matching `name` uses; unresolved uses are kept with their text."""
+        result = {}
+        for qualified in _distinct(self.find_symbols(name)):
+            refs = self.store.references_from([qualified])
+            result[qualified] = [_use(r, r.target) for r in refs]
+        return result
+
+    def impact(self, name: str, max_depth: int | None = None) -> dict[str, dict[str, int]]:
+        """Everything that depends on each match of `name`, transitively, with distance."""
+        if max_depth is not None and max_depth < 1:
+            raise InvalidInput("depth must be at least 1")
+        graph = self._graph_now().graph
+        return {q: graphs.impact(graph, [q], max_depth) for q in _distinct(self.find_symbols(name))}
+
+    def repo_map(self, budget_tokens: int = 1_024) -> tuple[str, list[graphs.MapEntry]]:
+        if budget_tokens < 16:
+            raise InvalidInput("the map budget must be at least 16 tokens")
+        cache = self._graph_now()
+        return graphs.repo_map(self.store.all_symbols(), cache.ranks, budget_tokens)
+
+    def _graph_now(self) -> _GraphCache:
+        """The graph for the current index, rebuilt only when the index changed."""
+        generation = f"{self.store.get_meta('last_indexed_at')}:{self.store.counts()['edges']}"
+        with self._graph_lock:
+            if self._graph.generation != generation or self._graph.graph is None:
+                built = graphs.build_graph(self.store.all_symbols(), self.store.resolved_edges())
+                self._graph = _GraphCache(generation, built, graphs.pagerank(built))
+            return self._graph
+
+
+def _check_name(name: str) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise InvalidInput("a symbol name is required")
+    if len(name) > MAX_NAME_LENGTH:
+        raise InvalidInput(f"a symbol name is at most {MAX_NAME_LENGTH} characters")
+    return name
+
+
+def _distinct(symbols: list[Symbol]) -> list[str]:
+    return list(dict.fromkeys(s.qualified_name for s in symbols))
+
+
+def _use(ref: Reference, symbol: str | None) -> Use:
+    return Use(symbol=symbol, path=ref.path, line=ref.line, kind=ref.kind, text=ref.text, confidence=ref.confidence)

@@ -1,0 +1,107 @@
+"""Settings: command-line args > KENNING_* environment > <root>/kenning.toml > defaults.
+
+Every field is documented in the README's Configure table; a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, ClassVar
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from kenning.errors import ConfigError
+
+CONFIG_FILE = "kenning.toml"
+STATE_DIR = ".kenning"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="KENNING_", extra="forbid", validate_default=True)
+
+    # The toml file is per project root, so `load` sets it on the class it builds.
+    _toml_file: ClassVar[Path | None] = None
+
+    root: Path = Field(default_factory=Path.cwd, description="Project root to index and serve.")
+    exclude: list[str] = Field(
+        default_factory=list,
+        description="Extra gitignore-style patterns to skip, on top of .gitignore.",
+    )
+    max_file_bytes: int = Field(
+        default=1_000_000, gt=0, description="Files larger than this are skipped as oversized."
+    )
+    max_line_length: int = Field(
+        default=2_000,
+        gt=0,
+        description="A file with a longer line is skipped as minified or generated.",
+    )
+    workers: int = Field(
+        default=0, ge=0, description="Parser processes for large runs; 0 means one per core."
+    )
+
+    @field_validator("root")
+    @classmethod
+    def _root_is_a_directory(cls, value: Path) -> Path:
+        value = value.expanduser().resolve()
+        if not value.is_dir():
+            raise ValueError(f"{value} is not a directory")
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if cls._toml_file is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=cls._toml_file))
+        return tuple(sources)
+
+    @classmethod
+    def load(cls, root: Path | str | None = None, **overrides: Any) -> "Settings":
+        """Build settings for a project root; None-valued overrides are ignored."""
+        chosen = root if root is not None else os.environ.get("KENNING_ROOT") or Path.cwd()
+        root_path = Path(chosen).expanduser().resolve()
+        if not root_path.is_dir():
+            raise ConfigError(f"project root {root_path} is not a directory")
+        toml_file = root_path / CONFIG_FILE
+        if toml_file.is_file():
+            _check_toml(toml_file)
+        bound = type("BoundSettings", (cls,), {"_toml_file": toml_file if toml_file.is_file() else None})
+        args = {k: v for k, v in overrides.items() if v is not None}
+        try:
+            return bound(root=root_path, **args)
+        except ValidationError as e:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in err['loc']) or 'settings'}: {err['msg']}" for err in e.errors()
+            )
+            raise ConfigError(f"invalid settings ({problems}); check {CONFIG_FILE} and KENNING_* variables") from e
+
+    @property
+    def state_dir(self) -> Path:
+        return self.root / STATE_DIR
+
+    @property
+    def index_dir(self) -> Path:
+        """Derived, disposable, git-ignored."""
+        return self.state_dir / "index"
+
+
+def _check_toml(path: Path) -> None:
+    try:
+        with path.open("rb") as fh:
+            tomllib.load(fh)
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise ConfigError(f"{path} is not valid TOML: {e}") from e
