@@ -24,7 +24,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 stdout = Console(soft_wrap=True, highlight=False)
-stderr = Console(stderr=True, highlight=False)
+stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 
 RootOption = Annotated[
     Path | None, typer.Option("--root", help="Project root (default: the current directory).", show_default=False)
@@ -58,10 +58,11 @@ def main() -> None:
     try:
         app(standalone_mode=False)
     except KenningError as e:
-        stderr.print(f"error: {e}", markup=False)
+        # One unwrapped line, whatever the terminal width.
+        sys.stderr.write(f"error: {e}\n")
         raise SystemExit(_exit_code(e)) from None
     except (typer.Abort, KeyboardInterrupt):
-        stderr.print("aborted", markup=False)
+        sys.stderr.write("aborted\n")
         raise SystemExit(130) from None
     except typer.Exit as e:
         raise SystemExit(e.exit_code) from None

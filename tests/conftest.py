@@ -1,0 +1,33 @@
+"""Shared fixtures: real code nobody here wrote, copied from the running interpreter's stdlib."""
+
+from __future__ import annotations
+
+import shutil
+import sysconfig
+from pathlib import Path
+
+import pytest
+
+STDLIB = Path(sysconfig.get_paths()["stdlib"])
+
+
+def copy_stdlib(destination: Path, *names: str) -> Path:
+    """Copy stdlib packages or modules (e.g. 'json', 'textwrap.py') into `destination`."""
+    destination.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        source = STDLIB / name
+        if source.is_dir():
+            shutil.copytree(source, destination / name, ignore=shutil.ignore_patterns("__pycache__", "test*"))
+        else:
+            shutil.copy2(source, destination / name)
+    return destination
+
+
+@pytest.fixture(autouse=True)
+def _no_ambient_kenning_settings(monkeypatch):
+    """Tests choose their own root and settings; a developer's KENNING_* variables must not leak in."""
+    import os
+
+    for key in list(os.environ):
+        if key.startswith("KENNING_"):
+            monkeypatch.delenv(key)

@@ -1,0 +1,131 @@
+"""Incremental indexing: only what changed is parsed; deletions vanish; a killed run loses nothing."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import copy_stdlib
+from kenning.service import Service
+from kenning.settings import Settings
+
+
+def _service(root: Path) -> Service:
+    return Service.from_settings(Settings.load(root))
+
+
+@pytest.fixture
+def project(tmp_path):
+    root = copy_stdlib(tmp_path / "proj", "json", "textwrap.py")
+    svc = _service(root)
+    svc.index()
+    return svc
+
+
+def test_noop_reindex_parses_nothing(project):
+    report = project.index()
+    assert report.files_indexed == 0
+    assert report.files_unchanged == 6
+    assert report.symbols == project.store.counts()["symbols"]
+
+
+def test_only_changed_files_are_reparsed(project):
+    target = project.root / "json" / "scanner.py"
+    target.write_text(target.read_text() + "\n\ndef brand_new_helper(x):\n    return py_make_scanner(x)\n")
+    before = {s.path: s for s in project.store.all_symbols() if s.path == "json/decoder.py"}
+    report = project.index()
+    assert report.files_indexed == 1
+    assert report.files_unchanged == 5
+    (added,) = project.find_symbols("brand_new_helper")
+    assert added.path == "json/scanner.py"
+    callees = project.callees("brand_new_helper")["json.scanner.brand_new_helper"]
+    assert [u.symbol for u in callees] == ["json.scanner.py_make_scanner"]
+    after = {s.path: s for s in project.store.all_symbols() if s.path == "json/decoder.py"}
+    assert before == after
+
+
+def test_touched_but_identical_file_is_not_reparsed(project):
+    target = project.root / "textwrap.py"
+    os.utime(target, ns=(time.time_ns(), time.time_ns() + 5_000_000_000))
+    report = project.index()
+    assert report.files_indexed == 0
+    assert report.files_unchanged == 6
+    assert project.index().files_unchanged == 6  # the new mtime was recorded
+
+
+def test_deleted_file_symbols_and_references_vanish(project):
+    (project.root / "textwrap.py").unlink()
+    report = project.index()
+    assert report.files_deleted == 1
+    assert not [s for s in project.store.all_symbols() if s.path == "textwrap.py"]
+    assert not [r for _, r in project.store.all_references() if r.path == "textwrap.py"]
+
+
+def test_references_into_a_removed_definition_become_unresolved(project):
+    target = "json.decoder.JSONDecodeError"
+    assert any(u.path == "json/__init__.py" for u in project.callers(target)[target])
+    decoder = project.root / "json" / "decoder.py"
+    decoder.write_text(decoder.read_text().replace("class JSONDecodeError(", "class RenamedDecodeError("))
+    report = project.index()
+    assert report.files_indexed == 1
+    assert not [r for _, r in project.store.all_references() if r.target == target]
+    # The other file's uses are kept, unresolved, with their text.
+    kept = [r for _, r in project.store.all_references() if r.path == "json/__init__.py" and r.name == "JSONDecodeError"]
+    assert kept
+
+
+def test_a_file_that_turns_binary_is_dropped_and_counted(project):
+    (project.root / "textwrap.py").write_bytes(b"\x00\x01binary now")
+    report = project.index()
+    assert report.skipped_by_reason.get("binary") == 1
+    assert not [s for s in project.store.all_symbols() if s.path == "textwrap.py"]
+
+
+def test_a_killed_index_run_is_completed_by_the_next_run(tmp_path):
+    root = copy_stdlib(tmp_path / "big", "email", "json", "asyncio", "xml")
+    env = {**os.environ, "KENNING_WORKERS": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kenning", "index", str(root)], env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    database = root / ".kenning" / "index" / "index.sqlite3"
+    deadline = time.monotonic() + 60
+    # Kill it once it has committed at least one batch of files, before it finishes.
+    while time.monotonic() < deadline and proc.poll() is None:
+        if database.exists() and _files_in(database) > 0:
+            break
+        time.sleep(0.02)
+    if proc.poll() is not None:
+        pytest.fail("the index run finished before it could be killed; use a larger corpus")
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+
+    resumed = _service(root)
+    resumed.index()
+    fresh_root = copy_stdlib(tmp_path / "fresh", "email", "json", "asyncio", "xml")
+    fresh = _service(fresh_root)
+    fresh.index()
+
+    def dump(svc):
+        return (
+            sorted((s.qualified_name, s.path, s.start_line) for s in svc.store.all_symbols()),
+            sorted((r.path, r.line, r.text, r.target, r.confidence) for _, r in svc.store.all_references()),
+        )
+
+    assert dump(resumed) == dump(fresh)
+
+
+def _files_in(database: Path) -> int:
+    import sqlite3
+
+    try:
+        with sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=0.1) as conn:
+            return conn.execute("SELECT COUNT(*) FROM files").fetchone()[0]
+    except sqlite3.Error:
+        return 0
