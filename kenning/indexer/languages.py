@@ -35,6 +35,8 @@ class LanguageSpec:
     receivers: dict[str, str] = field(default_factory=dict)
     # Separator used in import paths ('.', '/', '::', '\\'); normalised to '.' for matching.
     import_separator: str = "."
+    # Our query files (queries/<name>.scm) for this language; empty means just its own name.
+    queries: tuple[str, ...] = ()
 
 
 def _tags(dist: str, package_dir: str) -> tuple[str, str]:
@@ -45,14 +47,17 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
     LanguageSpec("python", (".py", ".pyi"), ("tree_sitter_python", "language"),
                  (_tags("tree-sitter-python", "tree_sitter_python"),), comment_style="hash"),
     LanguageSpec("javascript", (".js", ".jsx", ".mjs", ".cjs"), ("tree_sitter_javascript", "language"),
-                 (_tags("tree-sitter-javascript", "tree_sitter_javascript"),), import_separator="/"),
+                 (_tags("tree-sitter-javascript", "tree_sitter_javascript"),), import_separator="/",
+                 queries=("ecmascript-imports", "javascript")),
     # TypeScript's tags file only adds TS patterns on top of JavaScript's, so both are loaded.
     LanguageSpec("typescript", (".ts", ".mts", ".cts"), ("tree_sitter_typescript", "language_typescript"),
                  (_tags("tree-sitter-javascript", "tree_sitter_javascript"),
-                  _tags("tree-sitter-typescript", "tree_sitter_typescript")), import_separator="/"),
+                  _tags("tree-sitter-typescript", "tree_sitter_typescript")), import_separator="/",
+                 queries=("ecmascript-imports", "typescript")),
     LanguageSpec("tsx", (".tsx",), ("tree_sitter_typescript", "language_tsx"),
                  (_tags("tree-sitter-javascript", "tree_sitter_javascript"),
-                  _tags("tree-sitter-typescript", "tree_sitter_typescript")), import_separator="/"),
+                  _tags("tree-sitter-typescript", "tree_sitter_typescript")), import_separator="/",
+                 queries=("ecmascript-imports", "typescript")),
     LanguageSpec("go", (".go",), ("tree_sitter_go", "language"),
                  (_tags("tree-sitter-go", "tree_sitter_go"),),
                  receivers={"method_declaration": "receiver"}, import_separator="/"),
@@ -108,7 +113,7 @@ def compiled(name: str) -> CompiledLanguage:
     module = importlib.import_module(spec.grammar[0])
     language = Language(getattr(module, spec.grammar[1])())
     tags_text = "\n".join(_read_distribution_file(dist, path) for dist, path in spec.tags)
-    extras_text = _read_project_query(name)
+    extras_text = "\n".join(_read_project_query(query) for query in spec.queries or (name,))
     return CompiledLanguage(
         spec=spec,
         language=language,

@@ -1,9 +1,2 @@
-; kenning's extra JavaScript captures: imports and superclasses (the shipped tags.scm has neither).
-(import_statement source: (string (string_fragment) @import))
-(export_statement source: (string (string_fragment) @import))
-((call_expression
-   function: (identifier) @_require
-   arguments: (arguments . (string (string_fragment) @import)))
- (#eq? @_require "require"))
-(call_expression function: (import) arguments: (arguments . (string (string_fragment) @import)))
+; kenning's extra JavaScript captures (imports come from ecmascript-imports.scm): superclasses.
 (class_heritage (_) @inherit)
