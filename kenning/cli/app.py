@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from typer.exceptions import TyperException
 from rich.console import Console
 
 from kenning.errors import Ambiguous, ConfigError, InvalidInput, KenningError, NotFound
@@ -66,13 +67,13 @@ def main() -> None:
         raise SystemExit(130) from None
     except typer.Exit as e:
         raise SystemExit(e.exit_code) from None
-    except Exception as e:  # click usage errors and the like
-        import click
-
-        if isinstance(e, click.ClickException):
-            e.show()
-            raise SystemExit(e.exit_code) from None
-        raise
+    except TyperException as e:
+        # Usage errors (unknown option, missing argument) print themselves, click-style.
+        show = getattr(e, "show", None)
+        if show is None:
+            raise
+        show()
+        raise SystemExit(getattr(e, "exit_code", 2)) from None
 
 
 def _exit_code(error: KenningError) -> int:
