@@ -23,9 +23,11 @@ install: $(STAMP)
 
 run: $(STAMP)
 	$(VENV)/bin/kenning index .
-	$(VENV)/bin/kenning map --root . --budget 1500
+	$(VENV)/bin/kenning serve --root . --host $(HOST) --port $(PORT)
 
+# The browser tests drive Debian's chromium; without it (no root, offline) they skip with a message.
 test: $(STAMP)
+	-command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
 	HF_HUB_OFFLINE=1 $(PY) -m pytest -q
 
 bench: $(STAMP)

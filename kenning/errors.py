@@ -36,7 +36,11 @@ class Ambiguous(KenningError):
 
 
 class Conflict(KenningError):
-    """The request clashes with the current state."""
+    """The request clashes with the current state; ``reasons`` lists each problem when there are several."""
+
+    def __init__(self, message: str, reasons: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.reasons = list(reasons or [])
 
 
 class ConfigError(KenningError):

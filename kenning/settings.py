@@ -46,6 +46,37 @@ class Settings(BaseSettings):
     workers: int = Field(
         default=0, ge=0, description="Parser processes for large runs; 0 means one per core."
     )
+    decisions_dir: Path = Field(
+        default=Path(".kenning/memory/decisions"),
+        description="Folder of the decision log, relative to the root (e.g. docs/adr to write ADRs there).",
+    )
+    model: str = Field(
+        default="all-MiniLM-L6-v2",
+        description="Sentence-transformers model for embeddings: the bundled default, a local folder or a model name.",
+    )
+    chroma_url: str | None = Field(
+        default=None, description="Chroma server URL (e.g. http://host:8000); unset keeps vectors under .kenning/index."
+    )
+    embed_batch_size: int = Field(default=32, gt=0, description="Texts per embedding batch.")
+    embed_max_tokens: int = Field(
+        default=128, ge=16, le=512, description="Word pieces of each symbol's text the model reads."
+    )
+    embed_quantize: bool = Field(
+        default=False, description="int8 model weights: faster embedding at a measured quality cost."
+    )
+    embed_on_index: bool = Field(
+        default=True, description="Embed symbols during `kenning index`; false defers it to `kenning embed`."
+    )
+
+    token: str | None = Field(
+        default=None, repr=False,
+        description="Bearer token `kenning serve` requires on every request; needed to bind a non-loopback host.",
+    )
+
+    rules: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="Architecture rules ([[rules]] tables); rules may also live in decisions' front matter.",
+    )
 
     @field_validator("root")
     @classmethod

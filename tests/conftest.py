@@ -31,3 +31,5 @@ def _no_ambient_kenning_settings(monkeypatch):
     for key in list(os.environ):
         if key.startswith("KENNING_"):
             monkeypatch.delenv(key)
+    # Embedding is slow on CPU; tests about search and exists turn it on explicitly.
+    monkeypatch.setenv("KENNING_EMBED_ON_INDEX", "false")

@@ -24,8 +24,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-stdout = Console(soft_wrap=True, highlight=False)
-stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+stdout = Console(soft_wrap=True, highlight=False, emoji=False)
+stderr = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
 RootOption = Annotated[
     Path | None, typer.Option("--root", help="Project root (default: the current directory).", show_default=False)
@@ -45,7 +45,13 @@ def emit_json(data: Any) -> None:
 
 
 # Modules whose @app.command() functions make up the CLI.
-COMMAND_MODULES = ("kenning.cli.index_commands",)
+COMMAND_MODULES = (
+    "kenning.cli.index_commands",
+    "kenning.cli.search_commands",
+    "kenning.cli.rules_commands",
+    "kenning.cli.memory_commands",
+    "kenning.cli.serve_commands",
+)
 
 
 def register_commands() -> None:
@@ -57,7 +63,10 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="kenning: %(message)s")
     register_commands()
     try:
-        app(standalone_mode=False)
+        # Outside standalone mode, click returns a command's typer.Exit code instead of exiting.
+        code = app(standalone_mode=False)
+        if isinstance(code, int) and code:
+            raise SystemExit(code)
     except KenningError as e:
         # One unwrapped line, whatever the terminal width.
         sys.stderr.write(f"error: {e}\n")

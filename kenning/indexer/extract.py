@@ -70,7 +70,8 @@ def parse_source(path: str, data: bytes, language: str, *, mtime_ns: int = 0) ->
     stream = tokenize(data, lang.spec.comment_style)
     symbols = tuple(_symbol(d, lang, path, data, stream) for d in definitions)
     references = _references(lang, root, path, definitions, tag_matches, extra_matches)
-    parse_errors = len(QueryCursor(lang.errors).captures(root).get("error", ())) if root.has_error else 0
+    # ERROR nodes counted; a tree with only MISSING nodes (has_error, no ERROR) still counts once.
+    parse_errors = max(len(QueryCursor(lang.errors).captures(root).get("error", ())), 1) if root.has_error else 0
     return ParsedFile(
         path=path,
         language=language,

@@ -2,7 +2,8 @@
 
 Order of evidence, strongest first: an import that names the target (0.9), the same file
 (1.0 for a unique name, 0.8 for a method reached through self/this), a module the file
-imports (0.8), a name defined exactly once in the whole project (0.5). Anything else stays
+imports (0.8), a name defined exactly once in the whole project (0.5 called bare, 0.3 called
+on an object of unknown type). Anything else stays
 unresolved (confidence 0) but is kept: "who calls `frobnicate`?" still finds it by name.
 """
 
@@ -43,6 +44,12 @@ class Resolver:
             for start in range(len(parts)):
                 self._suffixes[".".join(parts[start:])].append(module)
 
+    def module_lookups(self) -> dict[tuple[str, str], object]:
+        """Every answer module lookups can give: ('module', name) -> path, ('suffix', dotted) -> modules."""
+        answers: dict[tuple[str, str], object] = {("module", m): p for m, p in self.module_paths.items()}
+        answers.update({("suffix", s): tuple(ms) for s, ms in self._suffixes.items()})
+        return answers
+
     def resolve_all(self, references: list[Reference]) -> list[Reference]:
         """Resolved copies of `references`, in the same order; each file's imports bind its names."""
         by_path: dict[str, list[int]] = defaultdict(list)
@@ -52,15 +59,15 @@ class Resolver:
         for path, positions in by_path.items():
             refs = [references[p] for p in positions]
             bindings = self._bindings(path, refs)
-            imported = self._imported_modules(bindings)
+            imported = self._imported_modules(bindings, path)
             for position, ref in zip(positions, refs):
                 target, target_path, confidence = self.resolve(ref, bindings, imported)
                 resolved[position] = Reference(ref.path, ref.kind, ref.name, ref.text, ref.line, ref.source,
                                                target, target_path, confidence)
         return resolved
 
-    def _imported_modules(self, bindings: dict[str, str]) -> list[str]:
-        modules = (self._module_for(target) for target in bindings.values())
+    def _imported_modules(self, bindings: dict[str, str], path: str) -> list[str]:
+        modules = (self._module_for(target, path) for target in bindings.values())
         return list(dict.fromkeys(m for m in modules if m is not None))
 
     def _bindings(self, path: str, refs: list[Reference]) -> dict[str, str]:
@@ -69,7 +76,7 @@ class Resolver:
         for ref in refs:
             if ref.kind != "import":
                 continue
-            target = self._import_target(path, ref.text)
+            target = self.import_target(path, ref.text)
             name = ref.name
             if name == ref.text and "." in name and not name.startswith("."):
                 # `import os.path` binds `os`
@@ -87,7 +94,7 @@ class Resolver:
 
     # -- imports -----------------------------------------------------------------------------
 
-    def _import_target(self, path: str, text: str) -> str:
+    def import_target(self, path: str, text: str) -> str:
         """The dotted name an import refers to, made absolute where it is relative."""
         text = _SOURCE_SUFFIX.sub("", text.strip())
         if text.startswith("."):
@@ -107,17 +114,18 @@ class Resolver:
         return _SEPARATORS.sub(".", text).strip(".")
 
     def _resolve_import(self, ref: Reference) -> Resolution:
-        target = self._import_target(ref.path, ref.text)
+        target = self.import_target(ref.path, ref.text)
         if target in self.module_paths:
             return target, self.module_paths[target], 0.9
         if target in self.qualified:
             return target, self.qualified[target], 0.9
-        module = self._module_by_suffix(target)
+        whole_only = _names_whole_modules(ref.path)
+        module = self._module_by_suffix(target, whole_only)
         if module is not None:
             return module, self.module_paths[module], 0.7
         # `from pkg.mod import name` where the module is known under a shorter prefix
         head, _, _ = target.rpartition(".")
-        module = self._module_by_suffix(head) if head else None
+        module = self._module_by_suffix(head, whole_only) if head else None
         if module is not None:
             name = target.rsplit(".", 1)[-1]
             qualified = f"{module}.{name}"
@@ -126,11 +134,12 @@ class Resolver:
             return module, self.module_paths[module], 0.6
         return UNRESOLVED
 
-    def _module_by_suffix(self, dotted: str) -> str | None:
-        """The one module whose name ends with `dotted` (src layouts, Go import paths)."""
+    def _module_by_suffix(self, dotted: str, whole_only: bool = False) -> str | None:
+        """The one module whose name ends with `dotted` (src layouts), or, unless `whole_only`,
+        with a tail of it (Go module paths, Rust `crate::`, PHP namespace roots)."""
         parts = dotted.split(".")
         # Try the longest suffix first: 'github.com.acme.util' -> 'acme.util' -> 'util'.
-        for start in range(len(parts)):
+        for start in range(1 if whole_only else len(parts)):
             matches = self._suffixes.get(".".join(parts[start:]))
             if matches:
                 return matches[0] if len(matches) == 1 else None
@@ -147,7 +156,7 @@ class Resolver:
             candidate = f"{bindings[head]}.{rest}" if rest else bindings[head]
             if candidate in self.qualified:
                 return candidate, self.qualified[candidate], 0.9
-            module = self._module_for(bindings[head])
+            module = self._module_for(bindings[head], ref.path)
             if module is not None:
                 candidate = f"{module}.{rest}" if rest else module
                 if candidate in self.qualified:
@@ -165,13 +174,21 @@ class Resolver:
         everywhere = self.by_name.get(name, ())
         if len(everywhere) == 1:
             only = everywhere[0]
-            return only.qualified_name, only.path, 0.5
+            # `x.decode()` on an object of unknown type is a weaker guess than a bare `decode()`.
+            guessed_receiver = dotted != name and not text.startswith(_RECEIVERS)
+            return only.qualified_name, only.path, 0.3 if guessed_receiver else 0.5
         return UNRESOLVED
 
-    def _module_for(self, target: str) -> str | None:
+    def _module_for(self, target: str, path: str) -> str | None:
         if target in self.module_paths:
             return target
-        return self._module_by_suffix(target)
+        return self._module_by_suffix(target, _names_whole_modules(path))
+
+
+def _names_whole_modules(path: str) -> bool:
+    """Python imports name a module from its top package (or a src/ layout above it), never a tail:
+    `importlib.resources` must not resolve to a project's `app/resources.py`."""
+    return path.endswith((".py", ".pyi"))
 
 
 def _closest(candidates: list[Symbol] | tuple[Symbol, ...], source: str | None) -> Symbol | None:

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from kenning.errors import StorageError
+from kenning.memory import lexical
 from kenning.memory.schema import MIGRATIONS, SCHEMA_VERSION
 from kenning.models import FileRecord, ParsedFile, Reference, Symbol
 
@@ -140,6 +141,7 @@ class IndexStore:
         """Replace each file's symbols and references; call inside `transaction()`."""
         now = time.time()
         for file in parsed:
+            lexical.delete_file_rows(conn, [file.path])
             conn.execute("DELETE FROM files WHERE path=?", (file.path,))
             cursor = conn.execute(
                 "INSERT INTO files (path, language, module, content_hash, size, mtime_ns, parse_errors,"
@@ -156,6 +158,7 @@ class IndexStore:
                   s.signature, s.docstring, s.parent, s.body_hash, s.fingerprint, s.shape)
                  for s in file.symbols],
             )
+            lexical.insert_file_rows(conn, file_id)
             conn.executemany(
                 "INSERT INTO refs (file_id, source, kind, name, text, line, target, target_path, confidence)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -163,7 +166,27 @@ class IndexStore:
                  for r in file.references],
             )
 
+    @contextmanager
+    def indexes_deferred(self, conn: sqlite3.Connection) -> Iterator[None]:
+        """Drop the symbols and refs secondary indexes (but those by file) for a bulk load into
+        empty tables and build them again after it: faster than updating them row by row.
+        Call inside `transaction()`; a rollback brings the indexes back."""
+        indexes = [
+            (name, sql) for name, sql in conn.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type='index' AND sql IS NOT NULL"
+                " AND tbl_name IN ('symbols', 'refs')")
+            # Per-file lookups run during the load (search hooks read each file's new rows).
+            if conn.execute(f'PRAGMA index_info("{name}")').fetchone()[2] != "file_id"
+        ]
+        for name, _ in indexes:
+            conn.execute(f'DROP INDEX "{name}"')
+        yield
+        for _, sql in indexes:
+            conn.execute(sql)
+
     def delete_files(self, conn: sqlite3.Connection, paths: Iterable[str]) -> None:
+        paths = list(paths)
+        lexical.delete_file_rows(conn, paths)
         conn.executemany("DELETE FROM files WHERE path=?", [(p,) for p in paths])
 
     def touch_files(self, conn: sqlite3.Connection, stamps: Iterable[tuple[str, int]]) -> None:
@@ -230,6 +253,62 @@ class IndexStore:
         )
         return [(row[0], Reference(*row[1:])) for row in rows]
 
+    # -- reading for incremental resolution ----------------------------------------------------
+
+    def symbol_keys_in(self, paths: Iterable[str]) -> list[tuple[str, str]]:
+        """(qualified_name, name) of every symbol in these files."""
+        return self._chunked(
+            "SELECT s.qualified_name, s.name FROM symbols s JOIN files f ON f.id = s.file_id WHERE f.path IN ({})",
+            list(paths))
+
+    def symbols_keyed(self, column: str, values: Iterable[str]) -> list[tuple[int, str, str, str]]:
+        """(id, name, qualified_name, path) of symbols whose `column` ('name' or 'qualified_name') is in values."""
+        assert column in ("name", "qualified_name")
+        return self._chunked(
+            "SELECT s.id, s.name, s.qualified_name, f.path FROM symbols s JOIN files f ON f.id = s.file_id"
+            f" WHERE s.{column} IN ({{}})", list(values))
+
+    def symbols_for_resolution(self) -> list[Symbol]:
+        """Every symbol in id order, with only what resolution reads (no docstring, body or shape)."""
+        rows = self.conn.execute(
+            "SELECT s.qualified_name, s.name, s.kind, s.language, f.path, s.start_line, s.end_line, '', '',"
+            " s.parent FROM symbols s JOIN files f ON f.id = s.file_id ORDER BY s.id"
+        )
+        return [_symbol(row) for row in rows]
+
+    def files_referring(self, words: Iterable[str]) -> set[str]:
+        """Paths of files with a reference whose name or text contains one of `words`."""
+        paths: set[str] = set()
+        words = sorted(set(words))
+        for start in range(0, len(words), 200):
+            chunk = words[start:start + 200]
+            marks = ",".join("?" * len(chunk))
+            contains = " OR ".join("instr(r.text, ?) > 0 OR instr(r.name, ?) > 0" for _ in chunk)
+            rows = self.conn.execute(
+                "SELECT DISTINCT f.path FROM refs r JOIN files f ON f.id = r.file_id"
+                f" WHERE r.name IN ({marks}) OR {contains}", [*chunk, *(w for w in chunk for _ in (0, 1))])
+            paths.update(row[0] for row in rows)
+        return paths
+
+    def relative_imports(self) -> list[tuple[str, str]]:
+        """(path, text) of every import written relative to its file ('.x', '../y')."""
+        return list(self.conn.execute(
+            "SELECT f.path, r.text FROM refs r JOIN files f ON f.id = r.file_id"
+            " WHERE r.kind = 'import' AND r.text LIKE '.%'"))
+
+    def references_in(self, paths: Iterable[str]) -> list[tuple[int, Reference]]:
+        rows = self._chunked(
+            "SELECT r.id, f.path, r.kind, r.name, r.text, r.line, r.source, r.target, r.target_path,"
+            " r.confidence FROM refs r JOIN files f ON f.id = r.file_id WHERE f.path IN ({})", list(paths))
+        return [(row[0], Reference(*row[1:])) for row in sorted(rows)]
+
+    def _chunked(self, sql: str, values: list[str]) -> list[tuple]:
+        rows: list[tuple] = []
+        for start in range(0, len(values), 500):
+            chunk = values[start:start + 500]
+            rows.extend(self.conn.execute(sql.format(",".join("?" * len(chunk))), chunk))
+        return rows
+
     def references_to(self, targets: list[str]) -> list[Reference]:
         return self._references("r.target", targets)
 
@@ -256,6 +335,18 @@ class IndexStore:
         )
         return list(rows)
 
+    def dependency_edges(self, min_confidence: float) -> list[tuple[str, int, str, str, str | None, str | None, float]]:
+        """(path, line, kind, text, target, target_path, confidence) of every import, and of every call,
+        base or implementation resolved into another file with at least `min_confidence`."""
+        rows = self.conn.execute(
+            "SELECT f.path, r.line, r.kind, r.text, r.target, r.target_path, r.confidence FROM refs r"
+            " JOIN files f ON f.id = r.file_id"
+            " WHERE r.kind = 'import'"
+            " OR (r.kind IN ('call', 'inherit', 'implement') AND r.target_path IS NOT NULL"
+            "     AND r.target_path != f.path AND r.confidence >= ?)",
+            (min_confidence,),
+        )
+        return list(rows)
 
 def _symbol(row: tuple) -> Symbol:
     return Symbol(*row)

@@ -59,6 +59,53 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX refs_target ON refs (target);
     CREATE INDEX refs_source ON refs (source);
     """,
+    # 2: search: lexical index (rowid = symbols.id, kept in step by IndexStore.write_files and
+    # delete_files), texts to embed, the embedding cache, near-clone bands, the exists audit log.
+    """
+    CREATE VIRTUAL TABLE symbols_fts USING fts5(
+        name_terms, signature, docstring, body, tokenize = 'porter unicode61 remove_diacritics 2'
+    );
+    CREATE TABLE symbol_texts (
+        symbol_id INTEGER PRIMARY KEY REFERENCES symbols (id) ON DELETE CASCADE,
+        text_hash TEXT NOT NULL,
+        text TEXT NOT NULL,
+        embedded INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX symbol_texts_hash ON symbol_texts (text_hash);
+    CREATE INDEX symbol_texts_embedded ON symbol_texts (embedded);
+    CREATE TABLE embedding_cache (
+        model TEXT NOT NULL,
+        text_hash TEXT NOT NULL,
+        vector BLOB NOT NULL,
+        PRIMARY KEY (model, text_hash)
+    ) WITHOUT ROWID;
+    CREATE TABLE stored_vectors (
+        collection TEXT NOT NULL,
+        text_hash TEXT NOT NULL,
+        PRIMARY KEY (collection, text_hash)
+    ) WITHOUT ROWID;
+    CREATE TABLE symbol_bands (
+        band INTEGER NOT NULL,
+        symbol_id INTEGER NOT NULL REFERENCES symbols (id) ON DELETE CASCADE
+    );
+    CREATE INDEX symbol_bands_band ON symbol_bands (band);
+    CREATE INDEX symbol_bands_symbol ON symbol_bands (symbol_id);
+    CREATE TABLE exists_queries (
+        query_id TEXT PRIMARY KEY,
+        at REAL NOT NULL,
+        probe TEXT NOT NULL,
+        verdict TEXT NOT NULL,
+        candidates TEXT NOT NULL
+    );
+    CREATE TABLE choices (
+        id INTEGER PRIMARY KEY,
+        query_id TEXT NOT NULL REFERENCES exists_queries (query_id),
+        choice TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        at REAL NOT NULL
+    );
+    CREATE INDEX choices_query ON choices (query_id);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -12,7 +12,12 @@ from kenning.errors import Ambiguous, InvalidInput, NotFound
 from kenning.indexer import graph as graphs
 from kenning.memory.index_store import IndexStore
 from kenning.models import IndexReport, Reference, Symbol
+from kenning.service.context import ContextOps
+from kenning.service.freshness import FreshnessOps
 from kenning.service.indexing import Progress, run_index
+from kenning.service.memory_ops import MemoryOps
+from kenning.service.rules_ops import RulesOps
+from kenning.service.search import SearchOps
 from kenning.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -39,7 +44,7 @@ class _GraphCache:
     ranks: dict[str, float] = field(default_factory=dict)
 
 
-class Service:
+class Service(FreshnessOps, ContextOps, SearchOps, MemoryOps, RulesOps):
     def __init__(self, settings: Settings, store: IndexStore) -> None:
         self.settings = settings
         self.store = store

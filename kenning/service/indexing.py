@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from kenning.indexer.pipeline import Skipped, Unchanged, jobs_for, parse_many
 from kenning.indexer.resolve import Resolver
 from kenning.indexer.walker import walk
 from kenning.memory.index_store import IndexStore, writer_lock
-from kenning.models import IndexReport, ParsedFile
+from kenning.models import IndexReport, ParsedFile, Reference
+from kenning.service.search_index import prepare_search
 from kenning.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -46,6 +49,9 @@ def run_index(
         dropped: list[str] = list(deleted)
         # A first index resolves in memory before writing; later runs write as they go.
         cold = not states
+        # A small change (one batch, nothing left over from a killed run) re-resolves only what
+        # it can affect; anything bigger re-resolves everything.
+        flushed = store.get_meta(_DIRTY) == "1"
         if progress:
             progress(0, len(jobs))
         for done, outcome in enumerate(parse_many(jobs, settings.workers), start=1):
@@ -65,18 +71,26 @@ def run_index(
             if not cold and len(parsed) >= _BATCH:
                 _write_batch(store, parsed, touched, dropped, dirty=True)
                 parsed, touched, dropped = [], [], []
+                flushed = True
             if progress:
                 progress(done, len(jobs))
 
+        before = None
         if cold:
             _write_resolved(store, parsed)
         elif parsed or touched or dropped:
+            if (parsed or dropped) and not flushed:
+                before = _Before.take(store, parsed, dropped)
             _write_batch(store, parsed, touched, dropped, dirty=bool(parsed or dropped))
-        if report.files_indexed or report.files_deleted or store.get_meta(_DIRTY) == "1":
-            if not cold:
+        if not cold and store.get_meta(_DIRTY) == "1":
+            if before is not None:
+                _resolve_changed(store, before)
+            else:
                 _resolve_stored(store)
         with store.transaction() as conn:
             store.set_meta(conn, "last_indexed_at", str(time.time()))
+        # Lexical search works from here on; embedding (unless deferred) reports on `progress`.
+        prepare_search(settings, store, progress)
         counts = store.counts()
     report.files_skipped = sum(report.skipped_by_reason.values())
     report.symbols = counts["symbols"]
@@ -97,14 +111,15 @@ def _write_batch(
 
 
 def _write_resolved(store: IndexStore, parsed: list[ParsedFile]) -> None:
-    """First index: resolve everything in memory, then write it in batches."""
+    """First index: resolve everything in memory, then write it all at once."""
     resolver = Resolver((s for f in parsed for s in f.symbols), {f.path: f.module for f in parsed})
     resolved = []
     for file in parsed:
         refs = resolver.resolve_all(list(file.references))
         resolved.append(_with_references(file, refs))
-    for start in range(0, len(resolved), _BATCH):
-        _write_batch(store, resolved[start:start + _BATCH], [], [], dirty=False)
+    # One transaction: the tables start empty, so their indexes are built once at the end.
+    with store.transaction() as conn, store.indexes_deferred(conn):
+        store.write_files(conn, resolved)
 
 
 def _with_references(file: ParsedFile, references: list) -> ParsedFile:
@@ -114,8 +129,11 @@ def _with_references(file: ParsedFile, references: list) -> ParsedFile:
 
 def _resolve_stored(store: IndexStore) -> None:
     """Re-resolve every stored reference: a change in one file can redirect uses in any other."""
-    resolver = Resolver(store.all_symbols(), store.file_modules())
-    numbered = store.all_references()
+    resolver = Resolver(store.symbols_for_resolution(), store.file_modules())
+    _store_resolutions(store, resolver, store.all_references())
+
+
+def _store_resolutions(store: IndexStore, resolver: Resolver, numbered: list[tuple[int, Reference]]) -> None:
     resolved = resolver.resolve_all([ref for _, ref in numbered])
     updates = [
         (after.target, after.target_path, after.confidence, ref_id)
@@ -126,3 +144,63 @@ def _resolve_stored(store: IndexStore) -> None:
         store.write_resolutions(conn, updates)
         store.set_meta(conn, _DIRTY, "0")
     log.debug("resolution changed %d of %d references", len(updates), len(numbered))
+
+
+# -- incremental resolution ---------------------------------------------------------------------
+#
+# A reference's resolution reads the global tables only through a few lookups: a qualified name's
+# first path, whether a short name is defined exactly once, and module names and their dotted
+# suffixes. Everything else comes from its own file (same-file definitions, the file's imports).
+# So after a change, an unchanged file can resolve differently only if one of those lookups now
+# answers differently. `_Before` records the answers for every key the changed files define, before
+# they are written; afterwards the keys whose answer moved name the words (last qualified-name
+# part, short name, module-name parts) that such a lookup must contain, and only files with a
+# reference mentioning one of them are re-resolved, together with the changed files themselves.
+
+
+@dataclass
+class _Before:
+    paths: set[str]
+    qualified: set[str]  # keys: qualified names defined in the changed files, before or after
+    names: set[str]  # keys: short names defined in the changed files, before or after
+    answers: tuple[dict, dict, dict]  # the lookups' answers for those keys, before the write
+
+    @classmethod
+    def take(cls, store: IndexStore, parsed: list[ParsedFile], dropped: list[str]) -> "_Before":
+        paths = {f.path for f in parsed} | set(dropped)
+        old = store.symbol_keys_in(paths)
+        qualified = {q for q, _ in old} | {s.qualified_name for f in parsed for s in f.symbols}
+        names = {n for _, n in old} | {s.name for f in parsed for s in f.symbols}
+        return cls(paths, qualified, names, _answers(store, qualified, names))
+
+
+def _answers(store: IndexStore, qualified: Iterable[str], names: Iterable[str]) -> tuple[dict, dict, dict]:
+    """What the resolver's tables say for these keys: (qualified -> first path, name -> the one
+    definition or None, module key -> path / suffix matches)."""
+    firsts: dict[str, str] = {}
+    for _, _, qualified_name, path in sorted(store.symbols_keyed("qualified_name", qualified)):
+        firsts.setdefault(qualified_name, path)
+    by_name: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for _, name, qualified_name, path in sorted(store.symbols_keyed("name", names)):
+        by_name[name].append((qualified_name, path))
+    single = {name: found[0] if len(found) == 1 else None for name, found in by_name.items()}
+    return firsts, single, Resolver((), store.file_modules()).module_lookups()
+
+
+def _resolve_changed(store: IndexStore, before: _Before) -> None:
+    """Re-resolve the references a small change can affect; same result as `_resolve_stored`."""
+    after = _answers(store, before.qualified, before.names)
+    moved = [
+        {key for key in old.keys() | new.keys() if old.get(key) != new.get(key)}
+        for old, new in zip(before.answers, after)
+    ]
+    words = {key.rsplit(".", 1)[-1] for key in moved[0]} | moved[1]
+    words.update(part for _, key in moved[2] for part in key.split("."))
+    words.discard("")
+    resolver = Resolver(store.symbols_for_resolution(), store.file_modules())
+    affected = before.paths | store.files_referring(words)
+    # A relative import's target depends on its own file's place, which its text does not show.
+    for path, text in store.relative_imports():
+        if path not in affected and words.intersection(resolver.import_target(path, text).split(".")):
+            affected.add(path)
+    _store_resolutions(store, resolver, store.references_in(affected))

@@ -1,0 +1,169 @@
+"""exists() quality and speed on real code nobody here wrote (standard-library packages).
+
+The index holds a copy of the corpus with docstrings and comments stripped. Probes come from
+sampled functions of the original files:
+  T1 reformatted copy (re-spaced by tokenize), T2 T1 with the function, parameter and local names
+  consistently renamed, T3 T2 with one statement added or removed, T4 the docstring's first
+  sentence as a description; negatives are functions from other stdlib modules, including ones
+  that share a name with an indexed function (probed with code and name).
+Reports top-1/top-5 per probe kind, precision and recall of the "exists" verdict, the false
+"exists" rate on negatives, and exists latency.
+
+    .venv/bin/python benchmarks/bench_exists.py [--sample 100]
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import io
+import random
+import shutil
+import tempfile
+import textwrap
+import time
+import tokenize
+from pathlib import Path
+
+import numpy as np
+from bench_search import DEFAULT_PACKAGES, STDLIB, strip_tree
+
+from kenning.service import Service
+from kenning.settings import Settings
+
+NEGATIVE_MODULES = ("difflib.py", "calendar.py", "ipaddress.py", "statistics.py", "fractions.py", "pydoc.py",
+                    "configparser.py", "imaplib.py", "smtplib.py", "tarfile.py", "zipfile.py", "pprint.py")
+
+
+def functions(root: Path, names: tuple[str, ...]) -> list[dict]:
+    out = []
+    for name in names:
+        src = root / name
+        for path in sorted(src.rglob("*.py")) if src.is_dir() else [src]:
+            rel = path.relative_to(root)
+            if any(part.startswith("test") for part in rel.parts):
+                continue
+            text = path.read_text(encoding="utf-8")
+            lines = text.splitlines()
+            module = ".".join(rel.with_suffix("").parts).removesuffix(".__init__")
+            _walk(ast.parse(text), module, "", lines, out)
+    return out
+
+
+def _walk(node, module: str, prefix: str, lines: list[str], out: list[dict]) -> None:
+    for child in node.body:
+        if isinstance(child, ast.ClassDef):
+            _walk(child, module, f"{prefix}{child.name}.", lines, out)
+        elif isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)) and child.end_lineno - child.lineno >= 4:
+            source = textwrap.dedent("\n".join(lines[child.lineno - 1:child.end_lineno])) + "\n"
+            out.append({"qualified_name": f"{module}.{prefix}{child.name}", "name": child.name, "node": child,
+                        "source": source, "doc": ast.get_docstring(child) or ""})
+
+
+def respaced(source: str, names: dict[str, str] | None = None) -> str:
+    names = names or {}
+    tokens = tokenize.generate_tokens(io.StringIO(source).readline)
+    return tokenize.untokenize(
+        (t.type, names.get(t.string, t.string) if t.type == tokenize.NAME else t.string) for t in tokens)
+
+
+def renaming(fn: dict) -> dict[str, str]:
+    node = fn["node"]
+    local = {a.arg for a in [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]} - {"self", "cls"}
+    local |= {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    mapping = {name: f"v_{i}_{name[::-1]}" for i, name in enumerate(sorted(local))}
+    mapping[fn["name"]] = f"renamed_{fn['name']}"
+    return mapping
+
+
+def edited(source: str, rng: random.Random) -> str:
+    """Add or remove one statement in the function body (at its first indentation level)."""
+    lines = source.splitlines()
+    body = [i for i, line in enumerate(lines[1:], start=1) if line.strip() and not line.lstrip().startswith(("#", "@"))]
+    if not body:
+        return source
+    indent = len(lines[body[0]]) - len(lines[body[0]].lstrip())
+    simple = [i for i in body if len(lines[i]) - len(lines[i].lstrip()) == indent
+              and not lines[i].rstrip().endswith((":", "(", "[", "{", ",", "\\")) and i > body[0]
+              and not lines[i].lstrip().startswith(("return", "else", "elif", "except", "finally", ")", "]", "}"))]
+    if simple and rng.random() < 0.5:
+        del lines[rng.choice(simple)]
+    else:
+        lines.insert(body[0], " " * indent + "trace_calls = trace_calls + 1 if False else 0")
+    return "\n".join(lines) + "\n"
+
+
+def main(sample: int, keep: Path | None) -> None:
+    rng = random.Random(11)
+    work = keep or Path(tempfile.mkdtemp(prefix="kenning-bench-exists-"))
+    try:
+        if not (work / ".kenning").exists():
+            strip_tree(STDLIB, DEFAULT_PACKAGES, work)
+        service = Service.from_settings(Settings.load(work))
+        started = time.perf_counter()
+        report = service.index()
+        print(f"index: {report.symbols} symbols, embeddings included, in {time.perf_counter() - started:.1f}s")
+        indexed = {s.qualified_name for s in service.store.all_symbols()}
+        positives = [f for f in functions(STDLIB, DEFAULT_PACKAGES) if f["qualified_name"] in indexed]
+        chosen = rng.sample(positives, min(sample, len(positives)))
+        with_doc = rng.sample([f for f in positives if len(f["doc"].split()) >= 4], min(sample, len(positives)))
+        names = {s.name for s in service.store.all_symbols()}
+        others = functions(STDLIB, NEGATIVE_MODULES)
+        same_name = [f for f in others if f["name"] in names and not f["name"].startswith("__")]
+        negatives = rng.sample(same_name, min(sample // 2, len(same_name)))
+        negatives += rng.sample([f for f in others if f not in negatives], sample - len(negatives))
+        probes = []
+        for fn in chosen:
+            t1 = respaced(fn["source"])
+            t2 = respaced(fn["source"], renaming(fn))
+            probes += [("T1", fn["qualified_name"], {"code": t1}), ("T2", fn["qualified_name"], {"code": t2}),
+                       ("T3", fn["qualified_name"], {"code": edited(t2, rng)})]
+        for fn in with_doc:
+            sentence = fn["doc"].strip().split("\n\n")[0].split(". ")[0]
+            probes.append(("T4", fn["qualified_name"], {"description": " ".join(sentence.split())}))
+        for fn in negatives:
+            probes.append(("negative", None, {"code": respaced(fn["source"]), "name": fn["name"]}))
+        run_probes(service, probes)
+    finally:
+        if keep is None:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def run_probes(service: Service, probes: list) -> None:
+    stats: dict[str, dict[str, list]] = {}
+    times = []
+    exists_true = exists_false = positives = 0
+    for kind, target, probe in probes:
+        started = time.perf_counter()
+        answer = service.exists(**probe, limit=5)
+        times.append(time.perf_counter() - started)
+        names = [c["qualified_name"] for c in answer["candidates"]]
+        row = stats.setdefault(kind, {"top1": [], "top5": [], "exists": []})
+        row["exists"].append(answer["verdict"] == "exists")
+        if target is None:
+            exists_false += answer["verdict"] == "exists"
+            continue
+        positives += 1
+        row["top1"].append(names[:1] == [target])
+        row["top5"].append(target in names[:5])
+        hit = answer["verdict"] == "exists" and names[:1] == [target]
+        exists_true += hit
+        exists_false += answer["verdict"] == "exists" and not hit
+    for kind, row in stats.items():
+        line = f"{kind:>8}: n={len(row['exists'])}"
+        if row["top1"]:
+            line += f"  top-1 {np.mean(row['top1']):.3f}  top-5 {np.mean(row['top5']):.3f}"
+        print(line + f"  verdict exists {np.mean(row['exists']):.3f}")
+    answered = exists_true + exists_false
+    print(f"'exists' precision {exists_true / max(answered, 1):.3f} (exists with the right top-1 / all exists),"
+          f" recall {exists_true / max(positives, 1):.3f} over {positives} positive probes")
+    print(f"false 'exists' on negatives: {np.mean(stats['negative']['exists']):.3f}")
+    print(f"exists latency: p50 {np.percentile(times, 50) * 1000:.1f} ms, p95 {np.percentile(times, 95) * 1000:.1f} ms")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sample", type=int, default=100)
+    parser.add_argument("--keep", type=Path, help="build (or reuse) the stripped, indexed corpus here")
+    args = parser.parse_args()
+    main(args.sample, args.keep)

@@ -1,0 +1,65 @@
+"""The FastAPI app factory: routes, the one error mapping, and the guards in front of them."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
+from starlette.types import ASGIApp
+
+from kenning import __version__
+from kenning.api import code_routes, memory_routes
+from kenning.api.docs_page import render_docs
+from kenning.api.errors import install_error_handlers
+from kenning.api.security import DEFAULT_MAX_BODY_BYTES, BearerToken, BodyLimit
+from kenning.api.web import install as install_web
+from kenning.service import Service
+
+# Route modules whose `router` the app includes; each covers one area of the service.
+ROUTERS = (code_routes, memory_routes)
+
+
+def create_app(
+    service: Service,
+    token: str | None = None,
+    *,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    mcp_app: ASGIApp | None = None,
+) -> FastAPI:
+    """The HTTP API over `service`; `mcp_app` (a streamable HTTP MCP app) is served at /mcp."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # A mounted Starlette app's lifespan never runs on its own: run the MCP one here.
+        if mcp_app is None:
+            yield
+            return
+        async with mcp_app.router.lifespan_context(mcp_app):
+            yield
+
+    app = FastAPI(
+        title="kenning", version=__version__, docs_url=None, redoc_url=None, lifespan=lifespan,
+        description="Project memory and code context for AI coding assistants.",
+    )
+    app.state.service = service
+    install_error_handlers(app)
+    for module in ROUTERS:
+        app.include_router(module.router)
+
+    @app.get("/docs", include_in_schema=False, response_class=HTMLResponse)
+    def docs() -> str:
+        return render_docs(app.openapi())
+
+    install_web(app, token)  # the web UI: overview at /, other pages under /ui/
+
+    if mcp_app is not None:
+        # The MCP app routes "/mcp" itself; adding its routes (not mounting it) avoids a
+        # redirect from /mcp to /mcp/ that some clients do not follow on POST.
+        app.router.routes.extend(mcp_app.routes)
+    # Outermost first: refuse an unauthenticated request before reading its body.
+    app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
+    if token:
+        app.add_middleware(BearerToken, token=token)
+    return app

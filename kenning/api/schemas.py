@@ -1,0 +1,126 @@
+"""Pydantic shapes of the HTTP API: what goes in and out, as /openapi.json publishes them."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class ErrorBody(BaseModel):
+    type: str = Field(description="The error class, e.g. NotFound, InvalidInput, Unauthorized.")
+    message: str = Field(description="What went wrong and what to do about it.")
+
+
+class ErrorOut(BaseModel):
+    error: ErrorBody
+
+
+class Freshness(BaseModel):
+    indexed_files: int
+    stale_files: int = Field(description="Files changed, added or deleted on disk since the last index run.")
+    stale_paths: list[str] = Field(description="A few of those files.")
+    last_indexed_at: float | None = Field(description="Unix time of the last index run; null if never indexed.")
+
+
+class Health(BaseModel):
+    status: str
+    version: str
+
+
+class Stats(BaseModel):
+    root: str
+    files: int
+    symbols: int
+    references: int
+    edges: int = Field(description="References resolved to a symbol or module.")
+    last_indexed_at: float | None
+    index: Freshness
+
+
+class IndexReportOut(BaseModel):
+    files_indexed: int
+    files_unchanged: int
+    files_skipped: int
+    files_deleted: int
+    symbols: int
+    edges: int
+    seconds: float
+    skipped_by_reason: dict[str, int]
+    parse_errors: int
+    decode_errors: int
+
+
+class SymbolOut(BaseModel):
+    qualified_name: str
+    name: str
+    kind: str
+    language: str
+    path: str
+    start_line: int
+    end_line: int
+    signature: str
+    docstring: str = ""
+    parent: str | None = None
+
+
+class SymbolsOut(BaseModel):
+    symbols: list[SymbolOut]
+    index: Freshness
+
+
+class UseOut(BaseModel):
+    symbol: str | None = Field(description="The user (for callers) or the used symbol (for callees); null if unknown.")
+    path: str
+    line: int
+    kind: str
+    text: str
+    confidence: float
+
+
+class UsesOfSymbol(BaseModel):
+    symbol: str
+    total: int
+    uses: list[UseOut]
+
+
+class CallersOut(BaseModel):
+    callers: list[UsesOfSymbol]
+    index: Freshness
+
+
+class CalleesOut(BaseModel):
+    callees: list[UsesOfSymbol]
+    index: Freshness
+
+
+class Dependent(BaseModel):
+    qualified_name: str
+    distance: int
+
+
+class ImpactOfSymbol(BaseModel):
+    symbol: str
+    total: int
+    dependents: list[Dependent]
+
+
+class ImpactOut(BaseModel):
+    impact: list[ImpactOfSymbol]
+    index: Freshness
+
+
+class MapFile(BaseModel):
+    path: str
+    symbols: list[SymbolOut]
+
+
+class MapOut(BaseModel):
+    budget: int
+    text: str
+    files: list[MapFile]
+    index: Freshness
+
+
+class FileOut(BaseModel):
+    path: str
+    symbols: list[SymbolOut]
+    index: Freshness

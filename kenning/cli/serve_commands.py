@@ -1,0 +1,67 @@
+"""Serving commands: `kenning serve` (HTTP API + MCP over streamable HTTP) and `kenning mcp` (stdio)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+import typer
+
+from kenning.cli.app import RootOption, app
+from kenning.errors import InvalidInput
+from kenning.service import Service
+from kenning.service.watcher import Watcher
+from kenning.settings import Settings
+
+log = logging.getLogger(__name__)
+
+WatchOption = Annotated[bool, typer.Option("--watch/--no-watch", help="Re-index changed files as they are saved.")]
+
+
+@app.command()
+def serve(
+    root: RootOption = None,
+    host: Annotated[str, typer.Option(help="Address to bind; a non-loopback one needs a token.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on.")] = 8765,
+    token: Annotated[str | None, typer.Option(help="Bearer token required on every request (or KENNING_TOKEN).",
+                                              show_default=False)] = None,
+    watch: WatchOption = True,
+) -> None:
+    """Serve the HTTP API, with MCP over streamable HTTP at /mcp."""
+    import uvicorn
+
+    from kenning.api import create_app
+    from kenning.mcp.server import build_server
+    from kenning.mcp.transport import is_loopback, transport_security
+
+    settings = Settings.load(root, token=token)
+    if not is_loopback(host) and not settings.token:
+        raise InvalidInput(
+            f"refusing to serve on {host} without a token: anyone who can reach it could read the project;"
+            " set --token or KENNING_TOKEN, or bind 127.0.0.1"
+        )
+    service = Service.from_settings(settings)
+    mcp_app = build_server(service).streamable_http_app(
+        streamable_http_path="/mcp", transport_security=transport_security(host), host=host
+    )
+    api = create_app(service, settings.token, mcp_app=mcp_app)
+    watcher = Watcher(service).start() if watch else None
+    try:
+        uvicorn.run(api, host=host, port=port, log_level="warning")
+    finally:
+        if watcher:
+            watcher.stop()
+
+
+@app.command(name="mcp")
+def mcp_stdio(root: RootOption = None, watch: WatchOption = True) -> None:
+    """Serve MCP over stdio, for an assistant that starts kenning itself (stdout is protocol only)."""
+    from kenning.mcp.server import build_server
+
+    service = Service.from_settings(Settings.load(root))
+    watcher = Watcher(service).start() if watch else None
+    try:
+        build_server(service).run()
+    finally:
+        if watcher:
+            watcher.stop()

@@ -1,0 +1,90 @@
+"""MCP tools over the code index: get_symbol, impact, repo_map, index_status."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from mcp.server.mcpserver import MCPServer
+from mcp.types import CallToolResult
+from pydantic import Field
+
+from kenning.mcp.errors import tool_errors
+from kenning.mcp.outputs import (
+    Dependent, ImpactAnswer, ImpactTarget, IndexFreshness, IndexStatus, RepoMapAnswer, SymbolAnswer, SymbolDetail, Use,
+    compact,
+)
+from kenning.service import Service
+
+Name = Annotated[str, Field(min_length=1, max_length=1_000,
+                            description="Short name (decode), qualified name or dotted suffix (JSONDecoder.decode).")]
+Limit = Annotated[int, Field(ge=1, le=200, description="Most items listed per list; totals are always given.")]
+
+
+def freshness(service: Service) -> IndexFreshness:
+    data = service.freshness()
+    return IndexFreshness(stale_files=data["stale_files"], stale_paths=data["stale_paths"],
+                          last_indexed_at=data["last_indexed_at"])
+
+
+def register(server: MCPServer, service: Service) -> None:
+    @server.tool()
+    def get_symbol(name: Name, detail: Literal["brief", "full"] = "brief", limit: Limit = 5) -> Annotated[CallToolResult, SymbolAnswer]:
+        """Look up an existing function, class or method by name: where it is defined, its signature and doc,
+        and who calls it / what it calls. Use before changing or calling code you have not read.
+        detail='full' adds the source (up to 40 lines) and more uses. For everything that depends on it
+        transitively, call impact."""
+        with tool_errors():
+            found = service.find_symbols(name)
+            callers, callees = service.callers(name), service.callees(name)
+            matches = []
+            for s in found[:limit]:
+                ins, outs = callers.get(s.qualified_name, []), callees.get(s.qualified_name, [])
+                matches.append(SymbolDetail(
+                    qualified_name=s.qualified_name, kind=s.kind, location=f"{s.path}:{s.start_line}-{s.end_line}",
+                    signature=s.signature, doc=(s.docstring.strip().splitlines() or [""])[0],
+                    excerpt=service.source_excerpt(s, 40) if detail == "full" else None,
+                    callers_total=len(ins), callers=[_use(u) for u in ins[:limit]],
+                    callees_total=len(outs), callees=[_use(u) for u in outs[:limit]],
+                ))
+            hint = (f"{len(found)} symbols match; pass a qualified name to pick one" if len(found) > 1
+                    else "impact(name) lists transitive dependents; detail='full' shows the source")
+            return compact(SymbolAnswer(matches_total=len(found), matches=matches, hint=hint, index=freshness(service)))
+
+    @server.tool()
+    def impact(name: Name, depth: Annotated[int | None, Field(ge=1, le=50)] = None, limit: Limit = 20) -> Annotated[CallToolResult, ImpactAnswer]:
+        """What would be affected by changing a symbol: every function, class or module that uses it,
+        directly (distance 1) or transitively, nearest first. Use before renaming, changing a signature
+        or deleting code. `depth` stops after that many hops."""
+        with tool_errors():
+            found = service.impact(name, depth)
+            targets = [
+                ImpactTarget(symbol=target, dependents_total=len(deps), dependents=[
+                    Dependent(qualified_name=q, distance=d)
+                    for q, d in sorted(deps.items(), key=lambda kv: (kv[1], kv[0]))[:limit]
+                ])
+                for target, deps in found.items()
+            ]
+            return compact(ImpactAnswer(targets=targets, index=freshness(service)))
+
+    @server.tool()
+    def repo_map(budget: Annotated[int, Field(ge=16, le=20_000, description="Token budget.")] = 1_024) -> Annotated[CallToolResult, RepoMapAnswer]:
+        """An overview of the codebase: its most central symbols (by PageRank over the call/import graph)
+        with signatures, grouped by file, fitted to a token budget. Use to orient yourself in an
+        unfamiliar project before searching."""
+        with tool_errors():
+            text, entries = service.repo_map(budget)
+            return compact(RepoMapAnswer(map=text, files=len(entries), symbols=sum(len(e.symbols) for e in entries),
+                                         index=freshness(service)))
+
+    @server.tool()
+    def index_status() -> Annotated[CallToolResult, IndexStatus]:
+        """How much of the project is indexed and how fresh the index is (files changed since the last run).
+        The server re-indexes changed files by itself; call this when an answer looks out of date."""
+        with tool_errors():
+            data = service.status()
+            return compact(IndexStatus(root=data["root"], files=data["files"], symbols=data["symbols"],
+                                       edges=data["edges"], index=freshness(service)))
+
+
+def _use(use) -> Use:
+    return Use(symbol=use.symbol or use.text, at=f"{use.path}:{use.line}", kind=use.kind)

@@ -1,0 +1,87 @@
+"""Structured outputs of kenning's MCP tools: compact by default, each naming its follow-ups."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from mcp.types import CallToolResult, TextContent
+from pydantic import BaseModel, Field
+
+
+def compact(answer: BaseModel) -> CallToolResult:
+    """The answer as structured content plus one-line JSON text: the SDK's default text is
+    indented, which costs an assistant's context a third more tokens for nothing."""
+    return CallToolResult(
+        content=[TextContent(type="text", text=answer.model_dump_json(exclude_none=True))],
+        structured_content=answer.model_dump(mode="json"),
+    )
+
+
+def compact_data(data: dict[str, Any]) -> CallToolResult:
+    """Like `compact`, for answers the service already shapes as JSON-ready dicts."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
+    return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=json.loads(text))
+
+
+class IndexFreshness(BaseModel):
+    stale_files: int = Field(description="Files changed on disk since the last index run; 0 means fully fresh.")
+    stale_paths: list[str] = Field(description="A few of those files.")
+    last_indexed_at: float | None = Field(description="Unix time of the last index run.")
+
+
+class Use(BaseModel):
+    symbol: str = Field(description="The other end (caller or callee); as written in the source when unresolved.")
+    at: str = Field(description="path:line of the use.")
+    kind: str
+
+
+class SymbolDetail(BaseModel):
+    qualified_name: str
+    kind: str
+    location: str = Field(description="path:start-end, relative to the project root.")
+    signature: str
+    doc: str = Field(description="First line of the docstring or leading comment.")
+    excerpt: str | None = Field(default=None, description="Source lines, only with detail='full'.")
+    callers_total: int
+    callers: list[Use]
+    callees_total: int
+    callees: list[Use]
+
+
+class SymbolAnswer(BaseModel):
+    matches_total: int
+    matches: list[SymbolDetail]
+    hint: str
+    index: IndexFreshness
+
+
+class Dependent(BaseModel):
+    qualified_name: str
+    distance: int = Field(description="Hops from the target: 1 uses it directly.")
+
+
+class ImpactTarget(BaseModel):
+    symbol: str
+    dependents_total: int
+    dependents: list[Dependent]
+
+
+class ImpactAnswer(BaseModel):
+    targets: list[ImpactTarget]
+    index: IndexFreshness
+
+
+class RepoMapAnswer(BaseModel):
+    map: str = Field(description="path: then 'line: signature' for the most central symbols.")
+    files: int
+    symbols: int
+    index: IndexFreshness
+
+
+class IndexStatus(BaseModel):
+    root: str
+    files: int
+    symbols: int
+    edges: int
+    index: IndexFreshness

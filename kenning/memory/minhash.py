@@ -1,0 +1,83 @@
+"""Near-clone lookup: MinHash over k-token shingles of a symbol's normalized `shape`, with LSH bands.
+
+Two definitions whose shingle sets overlap by Jaccard J agree on one MinHash value with
+probability J, so on all ROWS values of a band with J**ROWS; with BANDS bands, a pair at J=0.5
+shares at least one band with probability ~0.64 and a pair at J=0.8 with ~0.9999. Bands are
+stored as integers in SQLite; exact Jaccard is then computed on the few candidates.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from collections.abc import Iterable
+
+import numpy as np
+
+SHINGLE = 4  # tokens per shingle
+BANDS = 16
+ROWS = 4
+MIN_TOKENS = 12  # shorter definitions are too generic to call copies by shape
+_MASK = np.uint64(0xFFFFFFFFFFFFFFFF)
+_rng = np.random.default_rng(20240611)  # fixed: band values must be stable across runs
+_SEEDS = _rng.integers(1, 2**63, size=BANDS * ROWS, dtype=np.uint64)
+_MULTIPLIERS = _rng.integers(1, 2**63, size=BANDS * ROWS, dtype=np.uint64) | np.uint64(1)
+
+
+def shingles(shape: str) -> set[bytes]:
+    tokens = shape.split()
+    if len(tokens) < SHINGLE:
+        return {" ".join(tokens).encode()} if tokens else set()
+    return {" ".join(tokens[i:i + SHINGLE]).encode() for i in range(len(tokens) - SHINGLE + 1)}
+
+
+def jaccard(a: set[bytes], b: set[bytes]) -> float:
+    if not a or not b:
+        return 0.0
+    return len(a & b) / len(a | b)
+
+
+def signature(items: set[bytes]) -> np.ndarray:
+    hashes = np.fromiter(
+        (int.from_bytes(hashlib.blake2b(s, digest_size=8).digest(), "little") for s in items),
+        dtype=np.uint64, count=len(items),
+    )
+    # Multiply-xorshift hashing, one seed per permutation; uint64 arithmetic wraps by design.
+    with np.errstate(over="ignore"):
+        mixed = (hashes[:, None] ^ _SEEDS[None, :]) * _MULTIPLIERS[None, :]
+        mixed ^= mixed >> np.uint64(29)
+    return mixed.min(axis=0)
+
+
+def band_keys(shape: str) -> list[int]:
+    """One signed 64-bit key per band (the band index is mixed in), or none for short shapes."""
+    if len(shape.split()) < MIN_TOKENS:
+        return []
+    values = signature(shingles(shape))
+    keys = []
+    for band in range(BANDS):
+        chunk = values[band * ROWS:(band + 1) * ROWS].tobytes() + bytes([band])
+        keys.append(int.from_bytes(hashlib.blake2b(chunk, digest_size=8).digest(), "little", signed=True))
+    return keys
+
+
+def write_bands(conn: sqlite3.Connection, rows: Iterable[tuple[int, str]]) -> None:
+    """rows: (symbol id, shape)."""
+    conn.executemany(
+        "INSERT INTO symbol_bands (band, symbol_id) VALUES (?, ?)",
+        [(key, sid) for sid, shape in rows for key in band_keys(shape)],
+    )
+
+
+def candidates(conn: sqlite3.Connection, shape: str, limit: int = 200) -> list[int]:
+    """Symbol ids sharing at least one band with `shape`, most shared bands first."""
+    keys = band_keys(shape)
+    if not keys:
+        return []
+    marks = ",".join("?" * len(keys))
+    rows = conn.execute(
+        f"SELECT symbol_id, COUNT(*) AS n FROM symbol_bands WHERE band IN ({marks})"
+        " GROUP BY symbol_id ORDER BY n DESC LIMIT ?",
+        (*keys, limit),
+    )
+    return [sid for sid, _ in rows]

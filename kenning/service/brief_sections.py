@@ -1,0 +1,108 @@
+"""The sections of a session brief, in priority order, before they are fitted to a budget.
+
+"Since the last session" means since the last handoff: decisions whose file was written
+after it, and code files the index (re)parsed after it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from kenning.errors import KenningError
+from kenning.memory.memory_cache import Row
+from kenning.models import TASK_PRIORITIES, Decision, Handoff, Task
+from kenning.service.briefing import CHARS_PER_TOKEN, Section
+from kenning.service.drift import CHECKED_STATUSES, find_drift
+
+if TYPE_CHECKING:
+    from kenning.service.memory_ops import MemoryOps
+
+# More items than any budget shows; totals are still counted in full.
+_FETCH = 200
+_SHORTEST_LINE = 40  # characters: a task or decision line is rarely shorter
+_SYMBOLS_PER_FILE = 8
+
+
+def brief_sections(ops: MemoryOps, token_budget: int) -> tuple[str, list[Section], str | None]:
+    """(title line, sections by priority, the last handoff's time or None)."""
+    fetch = max(10, token_budget * CHARS_PER_TOKEN // _SHORTEST_LINE)  # more than could be shown is wasted
+    problems: list[str] = []
+    try:
+        last = ops.session_log.last()
+    except KenningError as e:  # a broken handoff file must not hide the rest of the brief
+        last, problems = None, [str(e)]
+    since = last.timestamp if last else None
+    with ops.memory_cache.view("decision", "task") as view:  # one look at the files for the whole brief
+        in_progress = view.task_rows("in_progress", fetch)
+        open_tasks = view.task_rows("open", fetch)
+        next_task = view.next_task()
+        problems += view.problems("decision") + view.problems("task")
+        linked = view.decisions_linking_code(CHECKED_STATUSES)
+        changed = view.decisions_changed_since(int(_epoch(since) * 1e9)) if since else []
+    drifts = find_drift(ops.store, ops.settings.root, linked, ops.symbols_seen())
+    sections = [
+        _handoff(last),
+        Section("next_task", "Suggested next task", [_task_line(next_task)] if next_task else [],
+                [next_task.public()] if next_task else []),
+        _tasks("in_progress", "In progress", *in_progress),
+        Section("drift", "Drifted or orphaned decisions",
+                [f"- {d.decision.id} {d.decision.title} [{d.state}]: " + "; ".join(c.detail for c in d.changes)
+                 for d in drifts], [d.public() for d in drifts]),
+        _tasks("open", "Open tasks", *open_tasks),
+    ]
+    if since is not None:
+        sections.append(_decisions(changed))
+        sections.append(_code(ops, _epoch(since)))
+    sections.append(Section("problems", "Files that could not be read", [f"- {p}" for p in problems],
+                            [{"problem": p} for p in problems]))
+    title = f"# kenning brief for {ops.settings.root.name}" + (
+        f" (since the last session, {since})" if since else " (no handoff recorded yet)")
+    return title, sections, since
+
+
+def _handoff(last: Handoff | None) -> Section:
+    if last is None:
+        return Section("handoff", "Last handoff", [], [])
+    lines = [f"- summary ({last.timestamp}): {last.summary}"]
+    lines += [f"- next: {step}" for step in last.next_steps]
+    lines += [f"- open question: {q}" for q in last.open_questions]
+    return Section("handoff", "Last handoff", lines, [], whole=last.public())
+
+
+def _task_line(task: Task | Row) -> str:
+    if isinstance(task, Row):
+        ticked, criteria, priority = task.ticked, task.criteria, TASK_PRIORITIES[task.rank]
+    else:
+        ticked, criteria, priority = sum(a.done for a in task.acceptance), len(task.acceptance), task.priority
+    progress = f", {ticked}/{criteria} accepted" if criteria else ""
+    return f"- {task.id} [{priority}{progress}] {task.title} ({task.path})"
+
+
+def _tasks(key: str, heading: str, rows: list[Row], total: int) -> Section:
+    return Section(key, heading, [_task_line(r) for r in rows], rows, total, to_json=lambda r: r.load().public())
+
+
+def _decisions(decisions: list[Decision]) -> Section:
+    return Section("decisions_changed", "Decisions added or changed since the last session",
+                   [f"- {d.id} [{d.status}] {d.title} ({d.path})" for d in decisions],
+                   [d.public() for d in decisions])
+
+
+def _code(ops: MemoryOps, since: float) -> Section:
+    paths = ops.store.files_indexed_since(since)
+    lines, items = [], []
+    for path in paths[:_FETCH]:
+        names = list(dict.fromkeys(s.name for s in ops.store.symbols_in_file(path)))
+        shown = ", ".join(names[:_SYMBOLS_PER_FILE]) + (f" (+{len(names) - _SYMBOLS_PER_FILE})"
+                                                         if len(names) > _SYMBOLS_PER_FILE else "")
+        lines.append(f"- {path}" + (f": {shown}" if shown else ""))
+        items.append({"path": path, "symbols": names})
+    return Section("code_changed", "Code changed since the last session", lines, items, len(paths))
+
+
+def _epoch(iso: str) -> float:
+    moment = dt.datetime.fromisoformat(iso)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.timestamp()

@@ -1,0 +1,67 @@
+"""How fresh the index is, and re-indexing that yields to another writer.
+
+Every answer that depends on the index carries `freshness()`, so an assistant never takes a
+confident answer from a stale index without knowing it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import TYPE_CHECKING
+
+from kenning.errors import StorageError
+from kenning.indexer.walker import walk
+from kenning.memory.index_store import writer_lock
+from kenning.models import IndexReport
+
+if TYPE_CHECKING:
+    from kenning.memory.index_store import IndexStore
+    from kenning.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# A walk costs a stat per file: reuse it briefly, but never across a re-index.
+_FRESHNESS_TTL = 1.0
+_STALE_PATHS_SHOWN = 5
+
+
+class FreshnessOps:
+    settings: "Settings"
+    store: "IndexStore"
+
+    def freshness(self) -> dict:
+        """Files changed, added or deleted on disk since they were last indexed."""
+        last = self.store.get_meta("last_indexed_at")
+        cached = getattr(self, "_freshness_cache", None)
+        now = time.monotonic()
+        if cached and cached[0] == last and now - cached[1] < _FRESHNESS_TTL:
+            return cached[2]
+        walked = walk(self.settings.root, exclude=self.settings.exclude, max_file_bytes=self.settings.max_file_bytes)
+        states = self.store.file_states()
+        on_disk = {c.path: (c.size, c.mtime_ns) for c in walked.candidates}
+        # Same test as the indexer: size and mtime. Files it skipped (binary, minified) are never
+        # in the index, so an unindexed file counts only when it appeared after the last run.
+        since_ns = int(float(last) * 1e9) if last else 0
+        stale = sorted(p for p, stamp in on_disk.items() if p in states and states[p][1:] != stamp)
+        added = sorted(p for p, (_, mtime) in on_disk.items() if p not in states and mtime > since_ns)
+        deleted = sorted(p for p in states if p not in on_disk)
+        result = {
+            "indexed_files": len(states),
+            "stale_files": len(stale) + len(added) + len(deleted),
+            "stale_paths": (stale + added + deleted)[:_STALE_PATHS_SHOWN],
+            "last_indexed_at": float(last) if last else None,
+        }
+        self._freshness_cache = (last, now, result)
+        return result
+
+    def index_unless_busy(self) -> IndexReport | None:
+        """Re-index now, or return None at once when another process or thread is indexing."""
+        try:
+            with writer_lock(self.store.index_dir, timeout=0):
+                pass
+        except StorageError:
+            return None
+        # The lock is released before indexing takes it again; losing that race only means
+        # waiting for the other writer, never a second concurrent writer.
+        return self.index()  # type: ignore[attr-defined]

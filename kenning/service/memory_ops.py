@@ -1,0 +1,219 @@
+"""Project memory operations of the Service: decisions, tasks, handoffs, drift and the session brief.
+
+The files under .kenning/memory are the source of truth and are written only through the
+memory classes (atomic, locked); reads of many items go through the MemoryCache, which
+re-reads changed files first. Links to code are resolved against the code index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import cached_property
+from typing import Any
+
+from kenning.errors import Conflict, InvalidInput
+from kenning.memory.decisions import DecisionLog
+from kenning.memory.index_store import IndexStore
+from kenning.memory.memory_cache import MemoryCache, Page
+from kenning.memory.sessions import SessionLog
+from kenning.memory.tasks import TaskBoard, unchanged_since_opened
+from kenning.models import DECISION_STATUSES, TASK_STATUSES, Decision, Handoff, Task
+from kenning.service import briefing
+from kenning.service.brief_sections import brief_sections
+from kenning.service.code_links import code_failures, file_hashes, files_of, resolve_link, symbols_of
+from kenning.service.drift import CHECKED_STATUSES, Drift, find_drift
+from kenning.settings import Settings
+
+# The fields `decision add --from-json` and the adapters accept.
+DECISION_FIELDS = ("title", "context", "decision", "status", "date", "consequences", "alternatives",
+                   "tags", "links", "rules", "supersedes")
+Link = str | dict[str, Any]  # what a user gives: 'pkg.mod.func', 'src/app.py', or {"symbol"|"path": ...}
+
+
+class MemoryOps:
+    """Mixed into Service, which provides ``settings`` and ``store``."""
+
+    settings: Settings
+    store: IndexStore
+
+    @cached_property
+    def decision_log(self) -> DecisionLog:
+        return DecisionLog.for_root(self.settings.root, self.settings.decisions_dir)
+
+    @cached_property
+    def task_board(self) -> TaskBoard:
+        return TaskBoard.for_root(self.settings.root)
+
+    @cached_property
+    def session_log(self) -> SessionLog:
+        return SessionLog.for_root(self.settings.root)
+
+    _symbol_memo: tuple[str | None, dict[str, list]] = ("", {})
+
+    @cached_property
+    def memory_cache(self) -> MemoryCache:
+        return MemoryCache(self.store.index_dir, self.settings.root, self.decision_log, self.task_board)
+
+    # --- decisions -----------------------------------------------------------------------
+
+    def add_decision(self, title: str, context: str, decision: str, *, status: str = "accepted",
+                     date: str | None = None, consequences: str = "", alternatives: Iterable[str] = (),
+                     tags: Iterable[str] = (), links: Iterable[Link] = (), rules: Iterable[dict[str, Any]] = (),
+                     supersedes: str | int | None = None) -> Decision:
+        """Record a decision; symbol links keep the symbol's body hash so drift shows later."""
+        resolved = [self._link(link, for_task=False) for link in _links(links)]
+        return self.decision_log.add(
+            title, context=context, decision=decision, status=status, date=date, consequences=consequences,
+            alternatives=list(alternatives), tags=list(tags), links=resolved, rules=list(rules), supersedes=supersedes,
+        )
+
+    def list_decisions(self, status: str | None = None, tag: str | None = None) -> list[Decision]:
+        self._check_status(status, "decision")
+        with self.memory_cache.view("decision") as view:
+            return _all_or_raise(view.decisions(status, tag))
+
+    def decision(self, decision_id: str | int) -> Decision:
+        return self.decision_log.get(decision_id)
+
+    def decision_history(self, decision_id: str | int) -> list[Decision]:
+        """The supersession chain through a decision, oldest first."""
+        return self.decision_log.history(decision_id)
+
+    def search_decisions(self, query: str, limit: int = 20, status: str | None = None) -> list[tuple[Decision, float]]:
+        """Lexical search, best first, with a score; a semantic ranking can be fused with this one."""
+        if limit < 1:
+            raise InvalidInput("limit must be at least 1")
+        self._check_status(status, "decision")
+        with self.memory_cache.view("decision") as view:
+            return view.search_decisions(query, limit, status)
+
+    def supersede_decision(self, old_id: str | int, new_id: str | int) -> Decision:
+        """Mark decision old_id superseded by the existing decision new_id; both files are updated."""
+        return self.decision_log.supersede(old_id, new_id)
+
+    def set_decision_status(self, decision_id: str | int, status: str) -> Decision:
+        return self.decision_log.update(decision_id, status=status)
+
+    def decisions_governing(self, target: str) -> list[Decision]:
+        """Current decisions linking a symbol or a file (directly, through a folder, or through its symbols)."""
+        link = self._link(target, for_task=False)
+        symbol = link.get("symbol")
+        files = {s.path for s in symbols_of(self.store, symbol)} if symbol else {link["path"]}
+        return [d for d in self.list_decisions() if d.status in CHECKED_STATUSES and any(
+            (symbol and other.get("symbol") == symbol) or _covers(str(other.get("path", "")), files)
+            for other in d.links)]
+
+    def drift(self) -> list[Drift]:
+        """Current decisions whose linked code changed (drifted) or is gone (orphaned)."""
+        with self.memory_cache.view("decision") as view:
+            linked = view.decisions_linking_code(CHECKED_STATUSES)
+        return find_drift(self.store, self.settings.root, linked, self.symbols_seen())
+
+    def symbols_seen(self) -> dict[str, list]:
+        """Symbol lookups for drift, kept while the code index stays the same (a brief repeats them all)."""
+        generation = self.store.get_meta("last_indexed_at")
+        if self._symbol_memo[0] != generation:
+            self._symbol_memo = (generation, {})
+        return self._symbol_memo[1]
+
+    # --- tasks ---------------------------------------------------------------------------
+
+    def add_task(self, title: str, *, description: str = "", priority: str = "medium",
+                 acceptance: Iterable[str] = (), links: Iterable[Link] = (),
+                 depends_on: Iterable[str | int] = ()) -> Task:
+        """Open a task; the content hashes of the linked files are kept to show later that they changed."""
+        resolved = [self._link(link, for_task=True) for link in _links(links)]
+        for link in resolved:
+            if "decision" in link:
+                self.decision_log.get(link["decision"])  # must exist
+        hashes = file_hashes(self.settings.root, files_of(self.store, resolved))
+        return self.task_board.add(title, description=description, priority=priority, acceptance=list(acceptance),
+                                   links=resolved, depends_on=list(depends_on),
+                                   baseline={"files": hashes} if hashes else None)
+
+    def list_tasks(self, status: str | None = None) -> list[Task]:
+        self._check_status(status, "task")
+        with self.memory_cache.view("task") as view:
+            return _all_or_raise(view.tasks((status,) if status else None))
+
+    def task(self, task_id: str | int) -> Task:
+        return self.task_board.get(task_id)
+
+    def next_task(self) -> Task | None:
+        """The highest-priority open task whose dependencies are all done."""
+        with self.memory_cache.view("task") as view:
+            return view.next_task()
+
+    def update_task(self, task_id: str | int, *, status: str | None = None, note: str | None = None,
+                    tick: int | None = None) -> Task:
+        """Change status (not to done: use complete_task), add a note, or tick acceptance item N (1-based)."""
+        return self.task_board.update(task_id, status=status, note=note, tick=tick)
+
+    def complete_task(self, task_id: str | int, *, force: bool = False, reason: str | None = None) -> Task:
+        """Close a task if its checks pass; a refusal is a Conflict whose ``reasons`` list every failure."""
+        task = self.task_board.get(task_id)
+        root = self.settings.root
+        checks = code_failures(self.store, root, task)
+        unchanged = unchanged_since_opened(task, file_hashes(root, list(task.baseline.get("files") or {})))
+        if unchanged:
+            checks.append(unchanged)
+        try:
+            return self.task_board.complete(task.id, checks, force=force, reason=reason)
+        except Conflict as e:
+            reasons = [*checks, *self.task_board.blockers(task.id)] if task.status != "done" else []
+            if not reasons:
+                raise
+            lines = "\n".join(f"  - {r}" for r in reasons)
+            raise Conflict(f"task {task.id} cannot be closed:\n{lines}\nFix these, or close it with --force "
+                           "and a --reason", reasons) from e
+
+    # --- sessions ------------------------------------------------------------------------
+
+    def handoff(self, summary: str, next_steps: Iterable[str] = (), open_questions: Iterable[str] = ()) -> Handoff:
+        """Record the end of a session; the next brief shows it."""
+        return self.session_log.handoff(summary, list(next_steps), list(open_questions))
+
+    def brief(self, token_budget: int = 1_500) -> briefing.Brief:
+        """What a new session needs first, fitted to a token budget."""
+        if token_budget < briefing.MIN_BUDGET:
+            raise InvalidInput(f"the brief budget must be at least {briefing.MIN_BUDGET} tokens")
+        title, sections, since = brief_sections(self, token_budget)
+        return briefing.fit(title, sections, token_budget, since)
+
+    # --- helpers -------------------------------------------------------------------------
+
+    def _link(self, link: Link, *, for_task: bool) -> dict[str, Any]:
+        if isinstance(link, dict):
+            keys = [k for k in ("symbol", "path", "decision") if k in link]
+            if len(keys) != 1:
+                raise InvalidInput(f"a link object needs one of symbol, path or decision: {link!r}")
+            text = ("decision:" if keys[0] == "decision" else "") + str(link[keys[0]])
+            if keys[0] == "decision" and not for_task:
+                raise InvalidInput("decisions link code (symbols, files, folders), not other decisions")
+            link = text
+        return resolve_link(self.store, self.settings.root, link, for_task=for_task)
+
+    @staticmethod
+    def _check_status(status: str | None, what: str) -> None:
+        choices = DECISION_STATUSES if what == "decision" else TASK_STATUSES
+        if status is not None and status not in choices:
+            raise InvalidInput(f"unknown {what} status {status!r}; use one of {', '.join(choices)}")
+
+
+def _links(links: Iterable[Link]) -> list[Link]:
+    if isinstance(links, (str, dict)):
+        raise InvalidInput("links must be a list")
+    return list(links)
+
+
+def _all_or_raise(page: Page) -> list:
+    """Lists are all or nothing: a file that does not read is an error naming it, never skipped."""
+    if page.problems:
+        raise InvalidInput("; ".join(page.problems))
+    return page.items
+
+
+def _covers(linked: str, files: set[str]) -> bool:
+    if not linked:
+        return False
+    return any(f == linked or (linked.endswith("/") and f.startswith(linked)) for f in files)

@@ -1,0 +1,173 @@
+"""Architecture rules: load them from decisions and kenning.toml, check the graph, keep a baseline."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from typing import Any
+
+from kenning.errors import InvalidInput, KenningError
+from kenning.indexer.languages import language_for_path
+from kenning.indexer.modules import module_name
+from kenning.indexer.resolve import Resolver
+from kenning.indexer.rules import Edge, Endpoint, Rule, RuleError, Violation, check, parse_rules
+from kenning.memory.decisions import DecisionLog
+from kenning.memory.filestore import write_atomic
+from kenning.models import Reference
+
+BASELINE_FILE = ".kenning/memory/rules-baseline.json"
+# Rules judge edges the resolver is sure of (an import names the target, or the same or an
+# imported module defines it); a name merely defined once elsewhere (0.5) is a guess.
+RULE_CONFIDENCE = 0.8
+_SEPARATORS = re.compile(r"::|/|\\")
+
+
+@dataclass
+class RuleSet:
+    rules: list[Rule] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+
+
+@dataclass
+class CheckResult:
+    violations: list[Violation]  # new: not in the baseline
+    baselined: int
+    rules: int
+    notices: list[str]
+
+    def public(self) -> dict[str, Any]:
+        return {
+            "clean": not self.violations,
+            "violations": [v.public() for v in self.violations],
+            "baselined": self.baselined,
+            "rules": self.rules,
+            "notices": self.notices,
+        }
+
+
+class RulesOps:
+    def load_rules(self) -> RuleSet:
+        """Rules of accepted decisions plus kenning.toml's; others are skipped with a notice."""
+        found = RuleSet()
+        log = DecisionLog.for_root(self.root, self.settings.decisions_dir)
+        decisions, problems = log.scan()
+        if problems:
+            # A decision that cannot be read may carry rules: checking without them would pass wrongly.
+            raise RuleError("cannot read every decision, so rules cannot be checked: " + "; ".join(problems))
+        by_id = {d.id: d for d in decisions}
+        for decision in decisions:
+            if not decision.rules:
+                continue
+            rules = parse_rules(list(decision.rules), decision.path, decision.id, decision.title)
+            if decision.status == "accepted":
+                found.rules.extend(rules)
+            else:
+                found.notices.append(
+                    f"{len(rules)} rule(s) of decision {decision.id} ({decision.title}) ignored: it is {decision.status}"
+                )
+        for number, raw in enumerate(self.settings.rules, start=1):
+            decision_id = str(raw.get("decision", "")).strip() if isinstance(raw, dict) else ""
+            body = {k: v for k, v in raw.items() if k != "decision"} if isinstance(raw, dict) else raw
+            decision = by_id.get(decision_id.zfill(4)) if decision_id else None
+            if decision_id and decision is None:
+                raise RuleError(f"kenning.toml: rules[{number - 1}].decision names {decision_id!r}, which does not exist")
+            (rule,) = parse_rules([body], "kenning.toml", decision.id if decision else None,
+                                  decision.title if decision else "", first_number=number)
+            if decision is not None and decision.status != "accepted":
+                found.notices.append(f"kenning.toml rule {number} ignored: decision {decision.id} is {decision.status}")
+            else:
+                found.rules.append(rule)
+        return found
+
+    def check_rules(self, update_baseline: bool = False) -> CheckResult:
+        """Every current violation not accepted into the baseline."""
+        ruleset = self.load_rules()
+        violations = check(ruleset.rules, self._dependency_edges())
+        if update_baseline:
+            self._write_baseline(violations)
+        accepted = self._read_baseline()
+        new = [v for v in violations if v.baseline_key() not in accepted]
+        return CheckResult(new, len(violations) - len(new), len(ruleset.rules), ruleset.notices)
+
+    def check_architecture(self, path: str, imports: list[str]) -> CheckResult:
+        """Before the code exists: may `path` import these modules? Answers with the governing decisions."""
+        path = self._project_path(path)
+        if not imports or not all(isinstance(i, str) and i.strip() for i in imports):
+            raise InvalidInput("give at least one import, as a module name or path")
+        ruleset = self.load_rules()
+        existing = self._dependency_edges()
+        proposed = self._proposed_edges(path, [i.strip() for i in imports])
+        before = {v.baseline_key() for v in check(ruleset.rules, existing)}
+        source_module = proposed[0].source.module
+        found = [
+            v for v in check(ruleset.rules, existing + proposed)
+            if v.baseline_key() not in before and (v.path == path or source_module in v.cycle)
+        ]
+        return CheckResult(found, 0, len(ruleset.rules), ruleset.notices)
+
+    # -- edges -------------------------------------------------------------------------------
+
+    def _dependency_edges(self) -> list[Edge]:
+        modules = self.store.file_modules()
+        edges = []
+        for path, line, kind, text, target, target_path, _ in self.store.dependency_edges(RULE_CONFIDENCE):
+            source = Endpoint(path, modules.get(path, ""))
+            # The store already dropped unsure calls; an import resolves only on a module-name match.
+            if target_path:
+                edges.append(Edge(source, Endpoint(target_path, modules.get(target_path, "")), kind, line, target or text))
+            elif kind == "import":
+                # Outside the project: judge it by the module it names.
+                edges.append(Edge(source, Endpoint(None, _dotted(text)), kind, line, text))
+        return edges
+
+    def _proposed_edges(self, path: str, imports: list[str]) -> list[Edge]:
+        spec = language_for_path(path)
+        language = spec.name if spec else "python"
+        modules = self.store.file_modules()
+        source = Endpoint(path, modules.get(path) or module_name(path, language))
+        resolver = Resolver([], {**modules, path: source.module})
+        edges = []
+        for text in imports:
+            ref = Reference(path=path, kind="import", name=text, text=text, line=1)
+            _, target_path, _ = resolver.resolve(ref, {}, [])
+            target = Endpoint(target_path, modules[target_path]) if target_path else Endpoint(None, _dotted(text))
+            edges.append(Edge(source, target, "import", 1, text))
+        return edges
+
+    def _project_path(self, path: str) -> str:
+        cleaned = (path or "").strip().replace("\\", "/")
+        pure = PurePosixPath(cleaned)
+        if not cleaned or pure.is_absolute() or ".." in pure.parts:
+            raise InvalidInput(f"path {path!r} must be relative to the project root and stay inside it")
+        return str(pure)
+
+    # -- baseline ----------------------------------------------------------------------------
+
+    def _read_baseline(self) -> set[tuple[str, str, str, str]]:
+        file = self.root / BASELINE_FILE
+        if not file.exists():
+            return set()
+        try:
+            entries = json.loads(file.read_text(encoding="utf-8"))["accepted"]
+            return {(e["rule"], e["path"], e["target"], e["edge_kind"]) for e in entries}
+        except (ValueError, KeyError, TypeError) as e:
+            raise RuleError(f"{BASELINE_FILE} is malformed ({e}); fix it or recreate it with `kenning check --update-baseline`") from e
+
+    def _write_baseline(self, violations: list[Violation]) -> None:
+        entries = sorted({v.baseline_key() for v in violations})
+        payload = {
+            "about": "Violations accepted when rules were introduced; only new ones fail `kenning check`.",
+            "accepted": [dict(zip(("rule", "path", "target", "edge_kind"), e)) for e in entries],
+        }
+        target = self.root / BASELINE_FILE
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(target, json.dumps(payload, indent=2) + "\n")
+        except OSError as e:
+            raise KenningError(f"cannot write {BASELINE_FILE}: {e}") from e
+
+
+def _dotted(import_text: str) -> str:
+    return _SEPARATORS.sub(".", import_text.strip().strip("\"'<>")).strip(".")

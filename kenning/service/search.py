@@ -1,0 +1,158 @@
+"""Search and "does this already exist?": the operations Service gets from this mixin.
+
+search fuses ranked lists by reciprocal rank fusion: lexical (FTS5 bm25 over names, split
+identifiers, signatures, docstrings and body words), dense (cosine in Chroma) and, as a weak
+prior, graph centrality (fusion.py has the tuned weights); a query that is exactly a symbol's
+name puts that symbol first.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kenning.errors import InvalidInput, NotFound
+from kenning.memory import audit, lexical
+from kenning.memory import search_tables as tables
+from kenning.memory.index_store import writer_lock
+from kenning.models import SYMBOL_KINDS
+from kenning.service import probe as probes
+from kenning.service.fusion import WEIGHTS, fuse
+from kenning.service.search_index import SearchParts, embed_pending, parts_for, prepare_texts
+
+# A constant named like the query (`_leading_whitespace_re`) must not outrank the function that
+# does what the query says; data definitions keep half their fused score.
+_DATA_KINDS = frozenset({"constant", "field"})
+DATA_FACTOR = 0.5
+MAX_QUERY_CHARS = 2_000
+MAX_LIMIT = 100
+
+
+class SearchOps:
+    """Mixed into Service, which provides `settings`, `store`, `freshness()` and `_graph_now()`."""
+
+    @property
+    def search_parts(self) -> SearchParts:
+        return parts_for(self.settings, self.store)
+
+    # -- embedding ---------------------------------------------------------------------------
+
+    def embed(self, progress=None) -> dict[str, int]:
+        """Embed every symbol that has no vector yet (after `kenning index` with embedding deferred)."""
+        with writer_lock(self.store.index_dir, 300):
+            prepare_texts(self.settings, self.store)
+            encoded = embed_pending(self.store, self.search_parts, progress)
+        return {"encoded": encoded, **self.index_state()}
+
+    def index_state(self) -> dict[str, int]:
+        symbols, embedded = tables.search_counts(self.store.conn)
+        return {"symbols": symbols, "embedded": embedded, "stale_files": self.freshness()["stale_files"]}  # type: ignore[attr-defined]
+
+    # -- search ------------------------------------------------------------------------------
+
+    def search(self, query: str, limit: int = 10, kind: str | None = None, path_prefix: str | None = None,
+               language: str | None = None) -> dict[str, Any]:
+        query = _check_text(query, "a search query")
+        limit = _check_limit(limit)
+        if kind is not None and kind not in SYMBOL_KINDS:
+            raise InvalidInput(f"unknown kind {kind!r}; use one of {', '.join(SYMBOL_KINDS)}")
+        pool = max(50, limit * 5)
+        conn = self.store.conn
+        lists = {"lexical": [sid for sid, _ in lexical.search(conn, query, pool)]}
+        exact = tables.ids_named(conn, query) if query.isidentifier() else []
+        dense = self.dense_hits(query, pool)
+        lists["dense"] = [sid for sid, _ in dense]
+        similarity = dict(dense)
+        candidates = [*exact, *lists["lexical"], *lists["dense"]]
+        symbols = tables.symbols_by_id(conn, candidates, kind, path_prefix, language)
+        ranks = self._centrality()
+        lists["central"] = sorted(symbols, key=lambda sid: -ranks.get(symbols[sid].qualified_name, 0.0))
+        fused = fuse(lists, WEIGHTS)
+        for sid in fused:
+            if sid in symbols and symbols[sid].kind in _DATA_KINDS:
+                fused[sid] *= DATA_FACTOR
+        for sid in exact:  # typing a symbol's exact name is the strongest signal there is
+            fused[sid] = fused.get(sid, 0.0) + 1.0
+        order = sorted((sid for sid in fused if sid in symbols), key=lambda sid: -fused[sid])[:limit]
+        results = []
+        for sid in order:
+            why = _why(sid, lists, similarity, sid in exact)
+            results.append(symbols[sid].public() | {"score": round(fused[sid], 5), "why": why})
+        return {"results": results, "index": self.index_state()}
+
+    def dense_hits(self, text: str, limit: int) -> list[tuple[int, float]]:
+        """(symbol id, cosine) nearest to `text`; empty until something is embedded."""
+        if tables.search_counts(self.store.conn)[1] == 0:
+            return []
+        parts = self.search_parts
+        vector = parts.embedder.encode([text])[0]
+        return self.dense_hits_for_vector(vector, limit)
+
+    def dense_hits_for_vector(self, vector, limit: int) -> list[tuple[int, float]]:
+        found = self.search_parts.vectors.query(vector, limit)
+        ids = tables.embedded_ids_by_hash(self.store.conn, [h for h, _ in found])
+        return [(sid, sim) for h, sim in found for sid in ids.get(h, ())]
+
+    def _centrality(self) -> dict[str, float]:
+        return self._graph_now().ranks  # type: ignore[attr-defined]
+
+    # -- exists ------------------------------------------------------------------------------
+
+    def exists(self, code: str | None = None, description: str | None = None, name: str | None = None,
+               language: str | None = None, limit: int = 5) -> dict[str, Any]:
+        """Whether code like this is already in the project: verdict, candidates, index state."""
+        limit = _check_limit(limit)
+        code = probes.check_code(code)
+        description = _check_text(description, "a description") if description is not None and description.strip() else None
+        name = name.strip() if name and name.strip() else None
+        if not (code or description or name):
+            raise InvalidInput("exists needs at least one of code, description or name")
+        verdict, candidates = probes.find_existing(self, code, description, name, language, limit)
+        probe = {"name": name, "description": description, "language": language,
+                 "code_lines": code.count("\n") + 1 if code else 0}
+        with self.store.transaction() as conn:
+            query_id = audit.record_query(conn, probe, verdict, [
+                {k: c[k] for k in ("qualified_name", "path", "score", "match")} for c in candidates
+            ])
+        return {"query_id": query_id, "verdict": verdict, "candidates": candidates, "index": self.index_state()}
+
+    def record_choice(self, query_id: str, choice: str, reason: str | None = None) -> dict[str, Any]:
+        if choice not in audit.CHOICES:
+            raise InvalidInput(f"choice must be one of {', '.join(audit.CHOICES)}")
+        reason = (reason or "").strip()
+        if choice == "wrote_new" and not reason:
+            raise InvalidInput("a reason is required when writing new code despite an exists answer")
+        with self.store.transaction() as conn:
+            if not audit.query_exists(conn, query_id):
+                raise NotFound(f"no exists answer with query id {query_id!r}")
+            audit.record_choice(conn, query_id, choice, reason)
+        return {"query_id": query_id, "choice": choice, "reason": reason}
+
+    def search_stats(self) -> dict[str, Any]:
+        return audit.stats(self.store.conn)
+
+
+def _why(sid: int, lists: dict[str, list[int]], similarity: dict[int, float], exact: bool) -> str:
+    parts = ["exact name"] if exact else []
+    for channel in ("lexical", "dense"):
+        if sid in lists[channel]:
+            rank = lists[channel].index(sid) + 1
+            extra = f" (cosine {similarity[sid]:.2f})" if channel == "dense" else ""
+            parts.append(f"{channel} #{rank}{extra}")
+    return "; ".join(parts) or "central"
+
+
+def _check_text(text: str | None, what: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise InvalidInput(f"{what} must not be empty")
+    if len(text) > MAX_QUERY_CHARS:
+        raise InvalidInput(f"{what} is at most {MAX_QUERY_CHARS} characters")
+    if "\x00" in text:
+        raise InvalidInput(f"{what} must be text, not binary data")
+    return text
+
+
+def _check_limit(limit: int) -> int:
+    if not 1 <= limit <= MAX_LIMIT:
+        raise InvalidInput(f"limit must be between 1 and {MAX_LIMIT}")
+    return limit

@@ -1,0 +1,149 @@
+"""After an index run: prepare new symbols for search, then embed them (or leave that for later).
+
+Preparing reads each changed file once: it stores the text a symbol is embedded as, adds body
+words to the lexical index and near-clone bands, all cheap. Embedding is the slow part; it
+commits in chunks, so search uses what is done, and a run killed midway resumes where it
+stopped. Texts already embedded (cache keyed by model variant and text hash) are never re-encoded.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass
+from itertools import groupby
+
+from kenning.memory import lexical, minhash
+from kenning.memory import search_tables as tables
+from kenning.memory.embeddings import Embedder, embedding_text, text_hash
+from kenning.memory.index_store import IndexStore
+from kenning.memory.vector_store import VectorStore, collection_name
+from kenning.settings import Settings
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]
+_BODY_LINES = 200  # lines of a definition read for body words
+_CHUNK = 512  # texts encoded per commit
+_COLLECTION_KEY = "embed_collection"
+
+
+@dataclass
+class SearchParts:
+    """The model and vector store of one project, built lazily and shared by a service."""
+
+    embedder: Embedder
+    vectors: VectorStore
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "SearchParts":
+        embedder = Embedder(settings.model, settings.embed_max_tokens, settings.embed_quantize,
+                            settings.embed_batch_size)
+        name = collection_name(embedder.key, settings.root)
+        return cls(embedder, VectorStore(settings.index_dir, name, settings.chroma_url))
+
+
+# One model and vector store per open index, so a server that re-indexes loads the model once.
+_PARTS: "weakref.WeakKeyDictionary[IndexStore, SearchParts]" = weakref.WeakKeyDictionary()
+_PARTS_LOCK = threading.Lock()
+
+
+def parts_for(settings: Settings, store: IndexStore) -> SearchParts:
+    with _PARTS_LOCK:
+        parts = _PARTS.get(store)
+        if parts is None:
+            parts = _PARTS[store] = SearchParts.from_settings(settings)
+        return parts
+
+
+def prepare_search(settings: Settings, store: IndexStore, progress: Progress | None = None,
+                   embed: bool | None = None) -> int:
+    """Prepare new symbols, then embed them unless deferred; returns how many texts were encoded."""
+    prepare_texts(settings, store)
+    if not (settings.embed_on_index if embed is None else embed):
+        return 0
+    return embed_pending(store, parts_for(settings, store), progress)
+
+
+def prepare_texts(settings: Settings, store: IndexStore) -> int:
+    rows = tables.symbols_without_text(store.conn)
+    texts, bodies, shapes = [], [], []
+    for path, group in groupby(rows, key=lambda r: r[1]):
+        lines = _read_lines(settings, path)
+        for sid, _, start, end, signature, docstring, shape in group:
+            source = "\n".join(lines[start - 1:min(end, start - 1 + _BODY_LINES)])
+            body = "\n".join(lines[start:min(end, start + 40)])
+            text = embedding_text(signature, docstring, body)
+            texts.append((sid, text_hash(text), text))
+            bodies.append((lexical.body_terms(source), sid))
+            shapes.append((sid, shape))
+    with store.transaction() as conn:
+        tables.write_texts(conn, texts)
+        lexical.set_bodies(conn, bodies)
+        minhash.write_bands(conn, shapes)
+    return len(texts)
+
+
+def _read_lines(settings: Settings, path: str) -> list[str]:
+    try:
+        return (settings.root / path).read_bytes().decode("utf-8", errors="replace").splitlines()
+    except OSError:
+        return []  # gone since it was indexed: the next run drops it
+
+
+def embed_pending(store: IndexStore, parts: SearchParts, progress: Progress | None = None) -> int:
+    embedder, vectors = parts.embedder, parts.vectors
+    with store.transaction() as conn:
+        if store.get_meta(_COLLECTION_KEY) != vectors.identity:
+            tables.reset_embedded(conn)
+            store.set_meta(conn, _COLLECTION_KEY, vectors.identity)
+    pending = tables.pending_texts(store.conn)
+    ids_by_hash: dict[str, list[int]] = {}
+    text_by_hash: dict[str, str] = {}
+    for sid, digest, text in pending:
+        ids_by_hash.setdefault(digest, []).append(sid)
+        text_by_hash[digest] = text
+    stored = tables.stored_hashes(store.conn, vectors.identity)
+    have = [h for h in ids_by_hash if h in stored]
+    needed = [h for h in ids_by_hash if h not in stored]
+    cached = tables.cached_vectors(store.conn, embedder.key, needed)
+    if cached:
+        hashes = list(cached)
+        vectors.add(hashes, _stack([cached[h] for h in hashes]))
+    with store.transaction() as conn:
+        tables.record_stored(conn, vectors.identity, cached)
+        tables.mark_embedded(conn, [sid for h in [*have, *cached] for sid in ids_by_hash[h]])
+
+    missing = [h for h in needed if h not in cached]
+    # Longest first across chunks too, so the progress bar's rate only improves.
+    missing.sort(key=lambda h: len(text_by_hash[h]), reverse=True)
+    if progress and missing:
+        progress(0, len(missing))
+    for start in range(0, len(missing), _CHUNK):
+        chunk = missing[start:start + _CHUNK]
+        encoded = embedder.encode([text_by_hash[h] for h in chunk])
+        vectors.add(chunk, encoded)
+        with store.transaction() as conn:
+            tables.cache_vectors(conn, embedder.key, zip(chunk, encoded))
+            tables.record_stored(conn, vectors.identity, chunk)
+            tables.mark_embedded(conn, [sid for h in chunk for sid in ids_by_hash[h]])
+        if progress:
+            progress(start + len(chunk), len(missing))
+    _prune(store, vectors)
+    return len(missing)
+
+
+def _prune(store: IndexStore, vectors: VectorStore) -> None:
+    orphans = tables.orphan_hashes(store.conn, vectors.identity)
+    if orphans:
+        vectors.delete(orphans)
+        with store.transaction() as conn:
+            tables.forget_stored(conn, vectors.identity, orphans)
+
+
+def _stack(rows: list):
+    import numpy as np
+
+    return np.vstack(rows).astype(np.float32)

@@ -1,0 +1,71 @@
+"""Keep the index fresh: watch the root and re-index incrementally shortly after files change.
+
+Another process (or a POST /index in this one) may be indexing: then this round is skipped and
+retried shortly, because that run's walk may have happened before our change landed.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import TYPE_CHECKING
+
+from watchfiles import DefaultFilter, watch
+
+from kenning.errors import KenningError
+
+if TYPE_CHECKING:
+    from kenning.service.core import Service
+
+log = logging.getLogger(__name__)
+
+# kenning's own index lives under the root: its writes must never trigger a re-index.
+_IGNORED_DIRS = (*DefaultFilter.ignore_dirs, ".kenning", "venv")
+
+
+class Watcher:
+    def __init__(self, service: "Service", debounce_ms: int = 150, retry_seconds: float = 0.5) -> None:
+        self.service = service
+        self.debounce_ms = debounce_ms
+        self.retry_seconds = retry_seconds
+        self.runs = 0  # completed re-index runs, for status and tests
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> "Watcher":
+        self._thread = threading.Thread(target=self._run, name="kenning-watcher", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        # Catch up with whatever changed while nothing was watching, then follow changes.
+        self._reindex()
+        changes = watch(
+            self.service.root, watch_filter=DefaultFilter(ignore_dirs=_IGNORED_DIRS), debounce=self.debounce_ms,
+            step=50, stop_event=self._stop, raise_interrupt=False,
+        )
+        for batch in changes:
+            log.debug("%d changes under %s", len(batch), self.service.root)
+            self._reindex()
+
+    def _reindex(self) -> None:
+        while not self._stop.is_set():
+            try:
+                report = self.service.index_unless_busy()
+            except KenningError as e:
+                log.warning("re-index after a change failed: %s", e)
+                return
+            except Exception:  # a background thread must outlive one bad run; the next change retries
+                log.exception("re-index after a change failed unexpectedly")
+                return
+            if report is not None:
+                self.runs += 1
+                log.info("re-indexed: %d changed, %d deleted in %.2fs", report.files_indexed,
+                         report.files_deleted, report.seconds)
+                return
+            self._stop.wait(self.retry_seconds)

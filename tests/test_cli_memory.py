@@ -1,0 +1,168 @@
+"""The memory commands as a user runs them: real processes, real files, JSON shapes and exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from kenning.cli.app import main
+from kenning.service import Service
+from kenning.settings import Settings
+
+DECISION_KEYS = {"id", "path", "title", "status", "date", "context", "decision", "consequences", "alternatives",
+                 "tags", "links", "supersedes", "superseded_by", "rules", "format", "sections"}
+TASK_KEYS = {"id", "path", "title", "status", "priority", "created", "updated", "description", "acceptance",
+             "links", "depends_on", "notes", "baseline", "override", "sections"}
+
+
+@dataclass
+class Ran:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def kenning(capsys, monkeypatch):
+    """Run the real CLI entry point in-process (a process per call would make this file slow)."""
+
+    def run(root: Path, *args: str) -> Ran:
+        monkeypatch.setattr(sys, "argv", ["kenning", *args, "--root", str(root)])
+        capsys.readouterr()
+        try:
+            main()
+            code = 0
+        except SystemExit as e:
+            code = e.code if isinstance(e.code, int) else 1
+        out, err = capsys.readouterr()
+        return Ran(code, out, err)
+
+    return run
+
+
+@pytest.fixture
+def ok_json(kenning):
+    def run(root: Path, *args: str):
+        result = kenning(root, *args, "--json")
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout)
+
+    return run
+
+
+def reindex(root: Path) -> None:
+    service = Service.from_settings(Settings.load(root))
+    service.index()
+    service.close()
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    (tmp_path / "kenning.toml").write_text("embed_on_index = false\n")  # code index only: no model needed
+    (tmp_path / "shop").mkdir()
+    (tmp_path / "shop" / "cart.py").write_text("def total(items):\n    ...\n\n\ndef count(items):\n    return len(items)\n")
+    reindex(tmp_path)
+    return tmp_path
+
+
+def test_decision_commands_round_trip_in_json(root: Path, kenning, ok_json) -> None:
+    spec = root / "d.json"
+    spec.write_text(json.dumps({
+        "title": "Totals in cents", "context": "Floats round badly.", "decision": "Use integer cents.",
+        "alternatives": ["Decimal"], "rules": [{"forbid_import": {"from": "shop", "to": "decimal"}}],
+        "links": ["shop.cart.total"], "tags": ["money"],
+    }))
+    first = ok_json(root, "decision", "add", "--from-json", str(spec), "--status", "proposed")
+    assert set(first) >= DECISION_KEYS
+    assert (first["id"], first["status"], first["path"]) == ("0001", "proposed", ".kenning/memory/decisions/0001-totals-in-cents.md")
+    assert first["rules"] == [{"forbid_import": {"from": "shop", "to": "decimal"}}]
+    assert first["links"][0]["symbol"] == "shop.cart.total" and first["links"][0]["body_hash"]
+    assert (root / first["path"]).is_file()
+
+    second = ok_json(root, "decision", "add", "--title", "Money as a type", "--context", "c", "--decision", "d",
+                     "--tag", "money", "--link", "shop/cart.py", "--supersedes", "1")
+    assert second["supersedes"] == "0001" and second["links"] == [{"path": "shop/cart.py"}]
+    shown = ok_json(root, "decision", "show", "1")
+    assert shown["superseded_by"] == "0002" and shown["status"] == "superseded" and shown["history"] == ["0001", "0002"]
+    listed = ok_json(root, "decision", "list", "--tag", "money")
+    assert [d["id"] for d in listed["decisions"]] == ["0001", "0002"]
+    assert all(set(d) >= DECISION_KEYS for d in listed["decisions"])
+    found = ok_json(root, "decision", "search", "cents")
+    assert [r["id"] for r in found["results"]] == ["0001"] and found["results"][0]["score"] > 0
+
+    third = ok_json(root, "decision", "add", "--title", "Third", "--context", "c", "--decision", "d")
+    assert ok_json(root, "decision", "supersede", "2", third["id"])["supersedes"] == "0002"
+
+
+def test_link_errors_exit_non_zero_with_candidates(root: Path, kenning, ok_json) -> None:
+    unknown = kenning(root, "decision", "add", "--title", "T", "--context", "c", "--decision", "d", "--link", "totl")
+    assert unknown.returncode == 2 and "did you mean: shop.cart.total" in unknown.stderr
+    outside = kenning(root, "task", "add", "--title", "T", "--link", "../etc/passwd")
+    assert outside.returncode == 2 and "outside the project root" in outside.stderr
+    assert "Traceback" not in unknown.stderr + outside.stderr
+    assert not (root / ".kenning" / "memory" / "tasks").exists() or not any((root / ".kenning/memory/tasks").iterdir())
+
+
+def test_task_done_refuses_with_reasons_then_closes(root: Path, kenning, ok_json) -> None:
+    task = ok_json(root, "task", "add", "--title", "Compute totals", "--priority", "high",
+                   "--acceptance", "sums prices", "--link", "total", "--description", "Sum the cart.")
+    assert set(task) >= TASK_KEYS
+    assert task["links"] == [{"symbol": "shop.cart.total"}] and task["baseline"]["files"].keys() == {"shop/cart.py"}
+
+    refused = kenning(root, "task", "done", task["id"], "--json")
+    assert refused.returncode == 1
+    answer = json.loads(refused.stdout)
+    assert answer["done"] is False and answer["id"] == "0001"
+    assert "linked symbol shop.cart.total is a stub: body is only `...`" in answer["reasons"]
+    assert "acceptance item 1 is not ticked: sums prices" in answer["reasons"]
+    assert "cannot be closed" in refused.stderr and "is a stub" in refused.stderr
+    plain = kenning(root, "task", "done", task["id"])
+    assert plain.returncode == 1 and "  - linked symbol shop.cart.total is a stub" in plain.stderr
+
+    cart = root / "shop" / "cart.py"
+    cart.write_text(cart.read_text().replace("    ...", "    return sum(i.price for i in items)"))
+    reindex(root)
+    updated = ok_json(root, "task", "update", task["id"], "--tick", "1", "--note", "implemented", "--status", "in_progress")
+    assert updated["acceptance"] == [{"text": "sums prices", "done": True}] and updated["status"] == "in_progress"
+    done = ok_json(root, "task", "done", task["id"])
+    assert done["status"] == "done" and done["notes"][-1]["text"] == "closed: all checks passed"
+    assert kenning(root, "task", "update", task["id"], "--status", "done").returncode == 2
+
+    listed = ok_json(root, "task", "list", "--status", "done")
+    assert [t["id"] for t in listed["tasks"]] == ["0001"] and set(listed["tasks"][0]) >= TASK_KEYS
+    assert ok_json(root, "task", "show", "1")["override"] is None
+
+
+def test_forced_close_records_the_reason(root: Path, kenning, ok_json) -> None:
+    ok_json(root, "task", "add", "--title", "Count", "--link", "shop.cart.count")
+    assert kenning(root, "task", "done", "1", "--force").returncode == 2  # --force needs --reason
+    done = ok_json(root, "task", "done", "1", "--force", "--reason", "count already existed")
+    assert done["override"]["reason"] == "count already existed"
+    assert any("unchanged since the task was opened" in r for r in done["override"]["overridden"])
+
+
+def test_handoff_then_brief(root: Path, kenning, ok_json) -> None:
+    ok_json(root, "task", "add", "--title", "Open thing")
+    note = ok_json(root, "handoff", "--summary", "Cart started", "--next", "totals", "--question", "tax?")
+    assert note["summary"] == "Cart started" and note["next_steps"] == ["totals"] and note["path"].endswith(".md")
+    text = kenning(root, "brief", "--budget", "300")
+    assert text.returncode == 0
+    assert "Cart started" in text.stdout and "next: totals" in text.stdout and "Open thing" in text.stdout
+    answer = ok_json(root, "brief", "--budget", "300")
+    assert answer["tokens"] <= 300 and answer["since"] == note["timestamp"]
+    assert answer["sections"]["handoff"]["item"]["open_questions"] == ["tax?"]
+    assert answer["sections"]["next_task"]["items"][0]["title"] == "Open thing"
+
+
+def test_a_refused_task_done_exits_1_from_a_real_process(root: Path, ok_json) -> None:
+    ok_json(root, "task", "add", "--title", "Compute totals", "--link", "shop.cart.total")
+    result = subprocess.run([sys.executable, "-m", "kenning", "task", "done", "1", "--root", str(root)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1 and result.stdout == ""
+    assert "  - linked symbol shop.cart.total is a stub: body is only `...`" in result.stderr
+    assert "Traceback" not in result.stderr
