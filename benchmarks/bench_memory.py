@@ -6,9 +6,12 @@ one handoff. Then times, through the Service:
 
 - cold: the first call, which builds the memory cache from the files;
 - warm: later calls, which stat every file and re-read none;
-- edit: a call right after one decision and one task file were edited by hand.
+- edit: a call right after one decision and one task file were edited by hand;
+- with --semantic, decision search with meaning (embed_on_index on): the first call, which
+  loads the model and embeds every decision (minutes on a small CPU), warm calls, and a call
+  after a hand edit (one decision re-embedded).
 
-Run: .venv/bin/python benchmarks/bench_memory.py [--decisions N] [--tasks N] [--runs N]
+Run: .venv/bin/python benchmarks/bench_memory.py [--decisions N] [--tasks N] [--runs N] [--semantic]
 """
 
 from __future__ import annotations
@@ -84,11 +87,28 @@ def summary(samples: list[float]) -> str:
     return f"p50 {statistics.median(ordered):7.1f} ms   p95 {p95:7.1f} ms   (n={len(ordered)})"
 
 
+def time_semantic(root: Path, queries, runs: int) -> dict[str, list[float]]:
+    service = Service.from_settings(Settings.load(root, embed_on_index=True))
+    results = {
+        "decision search + meaning, first (embeds every decision)": timed(lambda: service.search_decisions("cache"), 1),
+        "decision search + meaning, warm": timed(lambda: service.search_decisions(next(queries)), runs),
+    }
+    edits = []
+    for n in range(runs):
+        path = next((root / ".kenning/memory/decisions").glob(f"{n + 1:04d}-*.md"))
+        path.write_text(path.read_text() + f"\nEdited again by hand {n}.\n")
+        edits += timed(lambda: service.search_decisions(next(queries)), 1)
+    results["decision search + meaning after a hand edit (1 re-embedded)"] = edits
+    service.close()
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--decisions", type=int, default=2_000)
     parser.add_argument("--tasks", type=int, default=5_000)
     parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--semantic", action="store_true", help="also time decision search with meaning (slow first call)")
     args = parser.parse_args()
     rng = random.Random(4)
     with tempfile.TemporaryDirectory(prefix="kenning-bench-memory-") as tmp:
@@ -113,6 +133,8 @@ def main() -> None:
                 path.write_text(path.read_text() + f"\nEdited by hand {n}.\n")
             edits += timed(lambda: service.brief(1_500), 1)
         results["brief after a hand edit (1 decision + 1 task re-read)"] = edits
+        if args.semantic:
+            results.update(time_semantic(root, queries, args.runs))
         brief = service.brief(1_500)
         print(f"brief: {brief.tokens} tokens; sections shown/total: "
               + ", ".join(f"{k} {v['shown']}/{v['total']}" for k, v in brief.sections.items()))

@@ -12,6 +12,8 @@ SYMBOL_KINDS = (
 )
 # Reference kinds: what an edge in the graph means.
 REFERENCE_KINDS = ("call", "import", "inherit", "implement", "type")
+# What `kenning guard` reports about a proposed change, strongest first; `guard_block_on` names some of them.
+GUARD_KINDS = ("duplicate-exact", "rule", "duplicate", "similar")
 
 
 @dataclass(frozen=True, slots=True)

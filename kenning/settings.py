@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import (
@@ -19,6 +19,7 @@ from pydantic_settings import (
 )
 
 from kenning.errors import ConfigError
+from kenning.models import GUARD_KINDS
 
 CONFIG_FILE = "kenning.toml"
 STATE_DIR = ".kenning"
@@ -76,6 +77,12 @@ class Settings(BaseSettings):
     rules: list[dict[str, Any]] = Field(
         default_factory=list,
         description="Architecture rules ([[rules]] tables); rules may also live in decisions' front matter.",
+    )
+
+    guard_block_on: list[Literal[GUARD_KINDS]] = Field(  # type: ignore[valid-type]  # the tuple spreads into the Literal
+        default_factory=list,
+        description="Guard finding kinds that block a write (Claude Code hook) or a commit (pre-commit hook); "
+                    "others are reported and allowed.",
     )
 
     @field_validator("root")

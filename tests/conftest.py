@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import sysconfig
 from pathlib import Path
@@ -21,6 +22,16 @@ def copy_stdlib(destination: Path, *names: str) -> Path:
         else:
             shutil.copy2(source, destination / name)
     return destination
+
+
+def renamed_dedent(root: Path) -> str:
+    """textwrap.dedent (copied into `root`) under another name and with other local names: a copy whose
+    structural fingerprint is still the original's."""
+    source = (root / "textwrap.py").read_text(encoding="utf-8")
+    start = source.index("def dedent(text):")
+    end = source.index("\ndef ", start + 1)
+    copy = source[start:end].replace("def dedent(text)", "def strip_common_indent(block)")
+    return re.sub(r"\btext\b", "block", copy)
 
 
 @pytest.fixture(autouse=True)

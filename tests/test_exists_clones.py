@@ -11,7 +11,7 @@ from search_corpus import function_source, renamed, shared_service
 from kenning.errors import InvalidInput, NotFound
 
 CANDIDATE_KEYS = {"qualified_name", "name", "kind", "language", "path", "start_line", "end_line", "signature",
-                  "score", "match", "callers"}
+                  "score", "match", "verdict", "callers"}
 UNRELATED = '''
 def edit_distance(first, second):
     """Levenshtein distance between two sequences."""

@@ -31,6 +31,9 @@ TOOL_CALLS = {
     "complete_task": {"task_id": "0001"},
     "brief": {"budget": 600},
     "handoff": {"summary": "Wired JSON inventory", "next_steps": ["count shelves"]},
+    "check_architecture": {"path": "json/extra.py", "imports": ["inventory", "os"]},
+    # The query id comes from the find_existing answer above (filled in during the session).
+    "record_choice": {"choice": "reused"},
 }
 
 
@@ -59,7 +62,12 @@ def test_every_tool_answers_with_structured_content_and_freshness(project):
     async def body(session):
         tools = (await session.list_tools()).tools
         listed = {t.name for t in tools}
-        results = {name: await session.call_tool(name, args) for name, args in TOOL_CALLS.items() if name in listed}
+        results = {}
+        for name, args in TOOL_CALLS.items():
+            if name == "record_choice":
+                args = {**args, "query_id": results["find_existing"].structured_content["query_id"]}
+            if name in listed:
+                results[name] = await session.call_tool(name, args)
         return tools, results
 
     tools, results = run_session(project, body)
@@ -85,6 +93,8 @@ def test_every_tool_answers_with_structured_content_and_freshness(project):
     assert results["complete_task"].structured_content["status"] == "done"
     assert results["brief"].structured_content["text"].startswith("# kenning brief for")
     assert (project / results["handoff"].structured_content["path"]).is_file()
+    assert results["check_architecture"].structured_content["clean"] is True  # the project has no rules
+    assert results["record_choice"].structured_content["choice"] == "reused"
 
 
 def test_errors_are_error_results_that_say_what_to_do(project):

@@ -156,3 +156,12 @@ def test_cli_exit_codes_0_1_2(tmp_path):
     (service.root / "kenning.toml").write_text('[[rules]]\nforbid = "app/**"\n')
     broken = run()
     assert broken.returncode == 2 and "kenning.toml" in broken.stderr and "forbid" in broken.stderr
+
+
+def test_brief_lists_current_violations(tmp_path):
+    service = project(tmp_path, "python", decisions=[layering_decision(rules=[
+        {"forbid": {"from": "app/core/**", "to": "app/web/**"}, "kinds": ["import"]}])])
+    brief = service.brief(2_000)
+    listed = {(v["path"], v["line"], v["decision"]) for v in brief.sections["violations"]["items"]}
+    assert listed == {("app/core/report.py", 4, "0001")}
+    assert "app/core/report.py:4 import of app.web.views.show_order breaks 0001" in brief.text

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 from starlette.types import ASGIApp
 
 from kenning import __version__
-from kenning.api import code_routes, memory_routes
+from kenning.api import code_routes, guard_routes, memory_routes, rules_routes
 from kenning.api.docs_page import render_docs
 from kenning.api.errors import install_error_handlers
 from kenning.api.security import DEFAULT_MAX_BODY_BYTES, BearerToken, BodyLimit
@@ -18,7 +18,7 @@ from kenning.api.web import install as install_web
 from kenning.service import Service
 
 # Route modules whose `router` the app includes; each covers one area of the service.
-ROUTERS = (code_routes, memory_routes)
+ROUTERS = (code_routes, memory_routes, rules_routes, guard_routes)
 
 
 def create_app(

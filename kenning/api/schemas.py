@@ -5,6 +5,12 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 
+# A project file as a request body names it: relative, '/'-separated, no '.', '..' or empty part, no
+# backslash, not starting with blank space (no look-ahead: pydantic's regex engine has none).
+_FILE_PART = r"(?:[^/\\\x00\s.][^/\\\x00]*|\.[^/\\\x00.][^/\\\x00]*|\.\.[^/\\\x00]+)"
+PROJECT_FILE_PATTERN = rf"^{_FILE_PART}(?:/{_FILE_PART})*$"
+
+
 class ErrorBody(BaseModel):
     type: str = Field(description="The error class, e.g. NotFound, InvalidInput, Unauthorized.")
     message: str = Field(description="What went wrong and what to do about it.")

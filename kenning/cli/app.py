@@ -7,15 +7,19 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
 import typer
 from typer.exceptions import TyperException
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from kenning.errors import Ambiguous, ConfigError, InvalidInput, KenningError, NotFound
 from kenning.service import Service
 from kenning.settings import Settings
+
+T = TypeVar("T")
 
 app = typer.Typer(
     name="kenning",
@@ -36,8 +40,18 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of 
 _EXIT_CODES = {NotFound: 1, Ambiguous: 1, InvalidInput: 2, ConfigError: 2}
 
 
-def open_service(root: Path | None) -> Service:
-    return Service.from_settings(Settings.load(root))
+def open_service(root: Path | None, **overrides: Any) -> Service:
+    return Service.from_settings(Settings.load(root, **overrides))
+
+
+def run_with_progress(label: str, work: Callable[[Callable[[int, int], None] | None], T], quiet: bool = False) -> T:
+    """Run `work(progress)` with a progress bar on a terminal (stderr), or silently otherwise."""
+    if quiet or not stderr.is_terminal:
+        return work(None)
+    with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=stderr, transient=True) as bar:
+        task = bar.add_task(label, total=None)
+        return work(lambda done, total: bar.update(task, completed=done, total=total))
 
 
 def emit_json(data: Any) -> None:
@@ -51,6 +65,8 @@ COMMAND_MODULES = (
     "kenning.cli.rules_commands",
     "kenning.cli.memory_commands",
     "kenning.cli.serve_commands",
+    "kenning.cli.guard_commands",
+    "kenning.cli.hooks_commands",
 )
 
 

@@ -7,9 +7,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from kenning.cli.app import JsonOption, RootOption, app, emit_json, open_service, stderr, stdout
+from kenning.cli.app import JsonOption, RootOption, app, emit_json, open_service, run_with_progress, stderr, stdout
 from kenning.models import Symbol
 
 _REPORT_KEYS = ("files_indexed", "files_unchanged", "files_skipped", "symbols", "edges", "seconds", "skipped_by_reason")
@@ -18,17 +17,14 @@ _REPORT_KEYS = ("files_indexed", "files_unchanged", "files_skipped", "symbols", 
 @app.command()
 def index(
     root: Annotated[Path | None, typer.Argument(help="Project root (default: the current directory).")] = None,
+    no_embed: Annotated[
+        bool, typer.Option("--no-embed", help="Skip embedding now (lexical search works); run `kenning embed` later.")
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Index (or incrementally re-index) a project's code."""
-    service = open_service(root)
-    if stderr.is_terminal and not as_json:
-        with Progress(TextColumn("indexing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                      console=stderr, transient=True) as bar:
-            task = bar.add_task("files", total=None)
-            report = service.index(lambda done, total: bar.update(task, completed=done, total=total))
-    else:
-        report = service.index()
+    service = open_service(root, embed_on_index=False if no_embed else None)
+    report = run_with_progress("indexing", service.index, quiet=as_json)
     data = report.as_dict()
     if as_json:
         emit_json({key: data[key] for key in _REPORT_KEYS} | {

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from kenning.cli.app import JsonOption, RootOption, app, emit_json, open_service, stdout
+from kenning.cli.app import JsonOption, RootOption, app, emit_json, open_service, stderr, stdout
 from kenning.errors import Conflict, InvalidInput
 from kenning.models import Decision, Task
 from kenning.service.memory_ops import DECISION_FIELDS
@@ -90,11 +90,14 @@ def decision_search(
     status: Annotated[str | None, typer.Option(help="Only this status.")] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Search decisions by words in their title, tags and text."""
+    """Search decisions by meaning and by words in their title, tags and text."""
     hits = open_service(root).search_decisions(query, limit, status)
     if as_json:
-        emit_json({"results": [d.public() | {"score": score} for d, score in hits]})
+        emit_json({"results": [d.public() | {"score": score} for d, score in hits]}
+                  | ({"note": hits.note} if hits.note else {}))
         return
+    if hits.note:
+        stderr.print(hits.note, markup=False)
     for d, score in hits:
         stdout.print(f"{score:6.2f}  {d.id}  [{d.status}]  {d.title}", markup=False)
 

@@ -7,9 +7,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from kenning.cli.app import JsonOption, RootOption, app, emit_json, open_service, stderr, stdout
+from kenning.cli.app import JsonOption, RootOption, app, emit_json, open_service, run_with_progress, stderr, stdout
 from kenning.errors import InvalidInput
 from kenning.service.probe import MAX_CODE_BYTES
 
@@ -91,19 +90,16 @@ def stats(root: RootOption = None, as_json: JsonOption = False) -> None:
     for item in data["wrote_new_despite_match"]:
         stdout.print(f"  {item['query_id']}: closest {item['closest']} ({item['verdict']}): {item['reason']}",
                      markup=False)
+    guarded = data["guard"]
+    caught = ", ".join(f"{n} {kind}" for kind, n in sorted(guarded["caught"].items())) or "nothing"
+    stdout.print(f"guard: {guarded['checks']} checks ({guarded['decisions']['block']} blocked);"
+                 f" caught before written: {caught}", markup=False)
 
 
 @app.command()
 def embed(root: RootOption = None, as_json: JsonOption = False) -> None:
     """Embed symbols that have no vector yet (after indexing with embed_on_index = false)."""
-    service = open_service(root)
-    if stderr.is_terminal and not as_json:
-        with Progress(TextColumn("embedding"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                      console=stderr, transient=True) as bar:
-            task = bar.add_task("symbols", total=None)
-            result = service.embed(lambda done, total: bar.update(task, completed=done, total=total))
-    else:
-        result = service.embed()
+    result = run_with_progress("embedding", open_service(root).embed, quiet=as_json)
     if as_json:
         emit_json(result)
         return

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import signal
 from typing import Annotated
 
 import typer
 
+from kenning.cli import running_server
 from kenning.cli.app import RootOption, app
 from kenning.errors import InvalidInput
 from kenning.service import Service
@@ -46,9 +48,15 @@ def serve(
     )
     api = create_app(service, settings.token, mcp_app=mcp_app)
     watcher = Watcher(service).start() if watch else None
+    # Tells short-lived commands on this root (the guard) where to ask instead of loading the model.
+    announced = running_server.announce(settings.root, host, port) if port else None
+    # uvicorn re-raises SIGTERM after its graceful shutdown; exiting through Python lets `finally` clean up.
+    signal.signal(signal.SIGTERM, _exit_quietly)
     try:
         uvicorn.run(api, host=host, port=port, log_level="warning")
     finally:
+        if announced:
+            running_server.withdraw(announced)
         if watcher:
             watcher.stop()
 
@@ -65,3 +73,7 @@ def mcp_stdio(root: RootOption = None, watch: WatchOption = True) -> None:
     finally:
         if watcher:
             watcher.stop()
+
+
+def _exit_quietly(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)

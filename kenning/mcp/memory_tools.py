@@ -55,7 +55,7 @@ def register(server: MCPServer, service: Service) -> None:
             return compact_data({"decisions": [
                 {"id": d.id, "title": d.title, "status": d.status, "decision": d.decision[:300], "score": round(s, 3)}
                 for d, s in found
-            ]})
+            ], **({"note": found.note} if found.note else {})})
 
     @server.tool()
     def save_task(title: str | None = None, description: str = "", priority: Literal["high", "medium", "low"] =

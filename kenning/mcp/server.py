@@ -8,7 +8,7 @@ from __future__ import annotations
 from mcp.server.mcpserver import MCPServer
 
 from kenning import __version__
-from kenning.mcp import code_tools, memory_tools, resources
+from kenning.mcp import code_tools, memory_tools, resources, rules_tools
 from kenning.service import Service
 
 INSTRUCTIONS = (
@@ -18,7 +18,7 @@ INSTRUCTIONS = (
 )
 
 # Modules with a `register(server, service)` that adds their tools.
-TOOL_MODULES = (code_tools, memory_tools)
+TOOL_MODULES = (code_tools, memory_tools, rules_tools)
 
 
 def build_server(service: Service) -> MCPServer:

@@ -1,7 +1,8 @@
-"""The exists audit log: every answer with its query id, and what the caller then chose.
+"""The exists audit log: every answer with its query id, and what the caller then chose; and the
+guard's verdicts on proposed changes.
 
-It lives in the index database, so `kenning stats` can say how many duplicates were avoided and
-which functions were written new despite a close match.
+It lives in the index database, so `kenning stats` can say how many duplicates were avoided, which
+functions were written new despite a close match, and what the guard caught before it was written.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import uuid
 from typing import Any
 
 CHOICES = ("reused", "extended", "wrote_new")
+GUARD_DECISIONS = ("allow", "block")
 
 
 def record_query(conn: sqlite3.Connection, probe: dict[str, Any], verdict: str, candidates: list[dict]) -> str:
@@ -31,6 +33,25 @@ def query_exists(conn: sqlite3.Connection, query_id: str) -> bool:
 def record_choice(conn: sqlite3.Connection, query_id: str, choice: str, reason: str) -> None:
     conn.execute("INSERT INTO choices (query_id, choice, reason, at) VALUES (?, ?, ?, ?)",
                  (query_id, choice, reason, time.time()))
+
+
+def record_guard(conn: sqlite3.Connection, path: str, origin: str, decision: str, findings: list[dict]) -> int:
+    cursor = conn.execute(
+        "INSERT INTO guard_checks (at, path, origin, decision, findings) VALUES (?, ?, ?, ?, ?)",
+        (time.time(), path, origin, decision, json.dumps(findings)),
+    )
+    return int(cursor.lastrowid)
+
+
+def guard_stats(conn: sqlite3.Connection) -> dict[str, Any]:
+    """Guard checks by decision, and findings by kind: what was caught before it was written."""
+    decisions = dict(conn.execute("SELECT decision, COUNT(*) FROM guard_checks GROUP BY decision"))
+    caught: dict[str, int] = {}
+    for (findings,) in conn.execute("SELECT findings FROM guard_checks WHERE findings != '[]'"):
+        for finding in json.loads(findings):
+            caught[finding["kind"]] = caught.get(finding["kind"], 0) + 1
+    return {"checks": sum(decisions.values()), "decisions": {d: decisions.get(d, 0) for d in GUARD_DECISIONS},
+            "caught": caught}
 
 
 def stats(conn: sqlite3.Connection) -> dict[str, Any]:
@@ -56,4 +77,5 @@ def stats(conn: sqlite3.Connection) -> dict[str, Any]:
         "choices": by_choice,
         "duplicates_avoided": by_choice["reused"] + by_choice["extended"],
         "wrote_new_despite_match": despite,
+        "guard": guard_stats(conn),
     }

@@ -167,6 +167,11 @@ class MemoryView:
             " ORDER BY rank, item_id LIMIT 1").fetchone()
         return decode("task", row[0]) if row else None
 
+    def generation(self, kind: str) -> int:
+        """Goes up whenever a file of the kind ('decision' or 'task') is re-read or gone: derived data keys on it."""
+        row = self.conn.execute("SELECT generation FROM generations WHERE kind = ?", (kind,)).fetchone()
+        return row[0] if row else 0
+
     def problems(self, kind: str) -> list[str]:
         """Why each file of a kind ('decision' or 'task') that does not read fails."""
         rows = self.conn.execute(

@@ -106,6 +106,17 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX choices_query ON choices (query_id);
     """,
+    # 3: the guard's verdicts on proposed changes (findings as JSON), beside the exists audit log.
+    """
+    CREATE TABLE guard_checks (
+        id INTEGER PRIMARY KEY,
+        at REAL NOT NULL,
+        path TEXT NOT NULL,
+        origin TEXT NOT NULL,
+        decision TEXT NOT NULL,
+        findings TEXT NOT NULL
+    );
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -22,10 +22,11 @@ log = logging.getLogger(__name__)
 _ADD_BATCH = 4_000  # below Chroma's maximum batch size
 
 
-def collection_name(embedder_key: str, root: Path) -> str:
-    """One collection per project and embedding variant (a shared server holds many projects)."""
+def collection_name(embedder_key: str, root: Path, kind: str = "symbols") -> str:
+    """One collection per project, kind ('symbols', 'decisions') and embedding variant (a shared server
+    holds many projects)."""
     digest = hashlib.blake2b(f"{root}|{embedder_key}".encode(), digest_size=8).hexdigest()
-    return f"kenning-symbols-{digest}"
+    return f"kenning-{kind}-{digest}"
 
 
 class VectorStore:

@@ -49,6 +49,7 @@ def brief_sections(ops: MemoryOps, token_budget: int) -> tuple[str, list[Section
         Section("drift", "Drifted or orphaned decisions",
                 [f"- {d.decision.id} {d.decision.title} [{d.state}]: " + "; ".join(c.detail for c in d.changes)
                  for d in drifts], [d.public() for d in drifts]),
+        _violations(ops),
         _tasks("open", "Open tasks", *open_tasks),
     ]
     if since is not None:
@@ -68,6 +69,18 @@ def _handoff(last: Handoff | None) -> Section:
     lines += [f"- next: {step}" for step in last.next_steps]
     lines += [f"- open question: {q}" for q in last.open_questions]
     return Section("handoff", "Last handoff", lines, [], whole=last.public())
+
+
+def _violations(ops: MemoryOps) -> Section:
+    """Current architecture-rule violations (beyond the baseline); a broken rule is shown, not fatal."""
+    heading = "Architecture rule violations"
+    try:
+        violations = ops.check_rules().violations  # type: ignore[attr-defined]  # RulesOps, on the same Service
+    except KenningError as e:
+        return Section("violations", heading, [f"- rules could not be checked: {e}"], [{"problem": str(e)}])
+    lines = [f"- {v.path}:{v.line} {v.edge_kind} of {v.target} breaks {v.decision or v.rule}"
+             f"{f' ({v.decision_title})' if v.decision_title else ''}: {v.message}" for v in violations]
+    return Section("violations", heading, lines, [v.public() for v in violations])
 
 
 def _task_line(task: Task | Row) -> str:

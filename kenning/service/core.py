@@ -14,6 +14,7 @@ from kenning.memory.index_store import IndexStore
 from kenning.models import IndexReport, Reference, Symbol
 from kenning.service.context import ContextOps
 from kenning.service.freshness import FreshnessOps
+from kenning.service.guard import GuardOps
 from kenning.service.indexing import Progress, run_index
 from kenning.service.memory_ops import MemoryOps
 from kenning.service.rules_ops import RulesOps
@@ -44,7 +45,7 @@ class _GraphCache:
     ranks: dict[str, float] = field(default_factory=dict)
 
 
-class Service(FreshnessOps, ContextOps, SearchOps, MemoryOps, RulesOps):
+class Service(FreshnessOps, ContextOps, SearchOps, MemoryOps, RulesOps, GuardOps):
     def __init__(self, settings: Settings, store: IndexStore) -> None:
         self.settings = settings
         self.store = store
@@ -114,16 +115,16 @@ class Service(FreshnessOps, ContextOps, SearchOps, MemoryOps, RulesOps):
         """Everything that depends on each match of `name`, transitively, with distance."""
         if max_depth is not None and max_depth < 1:
             raise InvalidInput("depth must be at least 1")
-        graph = self._graph_now().graph
+        graph = self.dependency_graph().graph
         return {q: graphs.impact(graph, [q], max_depth) for q in _distinct(self.find_symbols(name))}
 
     def repo_map(self, budget_tokens: int = 1_024) -> tuple[str, list[graphs.MapEntry]]:
         if budget_tokens < 16:
             raise InvalidInput("the map budget must be at least 16 tokens")
-        cache = self._graph_now()
+        cache = self.dependency_graph()
         return graphs.repo_map(self.store.all_symbols(), cache.ranks, budget_tokens)
 
-    def _graph_now(self) -> _GraphCache:
+    def dependency_graph(self) -> _GraphCache:
         """The graph for the current index, rebuilt only when the index changed."""
         generation = f"{self.store.get_meta('last_indexed_at')}:{self.store.counts()['edges']}"
         with self._graph_lock:

@@ -21,6 +21,7 @@ from kenning.models import DECISION_STATUSES, TASK_STATUSES, Decision, Handoff, 
 from kenning.service import briefing
 from kenning.service.brief_sections import brief_sections
 from kenning.service.code_links import code_failures, file_hashes, files_of, resolve_link, symbols_of
+from kenning.service.decision_search import DecisionHits, DecisionSearch
 from kenning.service.drift import CHECKED_STATUSES, Drift, find_drift
 from kenning.settings import Settings
 
@@ -79,13 +80,16 @@ class MemoryOps:
         """The supersession chain through a decision, oldest first."""
         return self.decision_log.history(decision_id)
 
-    def search_decisions(self, query: str, limit: int = 20, status: str | None = None) -> list[tuple[Decision, float]]:
-        """Lexical search, best first, with a score; a semantic ranking can be fused with this one."""
+    @cached_property
+    def decision_search(self) -> DecisionSearch:
+        return DecisionSearch(self.settings, self.store, self.memory_cache)
+
+    def search_decisions(self, query: str, limit: int = 20, status: str | None = None) -> DecisionHits:
+        """[(Decision, score)] best first, by words and meaning fused; ``.note`` says when words alone."""
         if limit < 1:
             raise InvalidInput("limit must be at least 1")
         self._check_status(status, "decision")
-        with self.memory_cache.view("decision") as view:
-            return view.search_decisions(query, limit, status)
+        return self.decision_search.search(query, limit, status)
 
     def supersede_decision(self, old_id: str | int, new_id: str | int) -> Decision:
         """Mark decision old_id superseded by the existing decision new_id; both files are updated."""
@@ -152,11 +156,7 @@ class MemoryOps:
     def complete_task(self, task_id: str | int, *, force: bool = False, reason: str | None = None) -> Task:
         """Close a task if its checks pass; a refusal is a Conflict whose ``reasons`` list every failure."""
         task = self.task_board.get(task_id)
-        root = self.settings.root
-        checks = code_failures(self.store, root, task)
-        unchanged = unchanged_since_opened(task, file_hashes(root, list(task.baseline.get("files") or {})))
-        if unchanged:
-            checks.append(unchanged)
+        checks = self.code_checks(task)
         try:
             return self.task_board.complete(task.id, checks, force=force, reason=reason)
         except Conflict as e:
@@ -166,6 +166,15 @@ class MemoryOps:
             lines = "\n".join(f"  - {r}" for r in reasons)
             raise Conflict(f"task {task.id} cannot be closed:\n{lines}\nFix these, or close it with --force "
                            "and a --reason", reasons) from e
+
+    def code_checks(self, task: Task) -> list[str]:
+        """Failures found in the code a task links: missing or stub symbols, files unchanged since it opened."""
+        root = self.settings.root
+        checks = code_failures(self.store, root, task)
+        unchanged = unchanged_since_opened(task, file_hashes(root, list(task.baseline.get("files") or {})))
+        if unchanged:
+            checks.append(unchanged)
+        return checks
 
     # --- sessions ------------------------------------------------------------------------
 

@@ -155,10 +155,10 @@ def find_existing(ops, code: str | None, description: str | None, name: str | No
     verdicts = [c.verdict(bool(description)) for c in ranked]
     verdict = "exists" if "exists" in verdicts else "similar" if "similar" in verdicts else "none"
     callers = tables.caller_counts(conn, [symbols[c.sid].qualified_name for c in ranked])
-    return verdict, [_public(c, symbols[c.sid], callers) for c in ranked]
+    return verdict, [_public(c, symbols[c.sid], callers, v) for c, v in zip(ranked, verdicts)]
 
 
-def _public(c: _Candidate, symbol, callers: dict[str, int]) -> dict[str, Any]:
+def _public(c: _Candidate, symbol, callers: dict[str, int], verdict: str) -> dict[str, Any]:
     match = []
     if c.exact:
         match.append("structural-exact")
@@ -170,7 +170,9 @@ def _public(c: _Candidate, symbol, callers: dict[str, int]) -> dict[str, Any]:
         match.append("lexical")
     if c.name:
         match.append("name")
-    return symbol.public() | {"score": round(c.score, 4), "match": match,
+    # Each candidate's own verdict lets a caller that drops some candidates (the guard drops the code's own
+    # earlier version) judge what is left.
+    return symbol.public() | {"score": round(c.score, 4), "match": match, "verdict": verdict,
                               "callers": callers.get(symbol.qualified_name, 0)}
 
 

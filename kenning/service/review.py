@@ -12,9 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from kenning.errors import KenningError, NotFound
 from kenning.indexer.rules import Violation
-from kenning.memory.tasks import unchanged_since_opened
 from kenning.models import Decision, Handoff, Symbol, Task
-from kenning.service.code_links import code_failures, file_hashes, symbols_of
+from kenning.service.code_links import symbols_of
 from kenning.service.drift import Drift
 
 if TYPE_CHECKING:
@@ -114,12 +113,7 @@ def completion_checks(service: Service, task: Task) -> list[str]:
     """What ``complete_task`` would refuse on now, without closing anything."""
     if task.status == "done":
         return []
-    root = service.settings.root
-    reasons = code_failures(service.store, root, task)
-    unchanged = unchanged_since_opened(task, file_hashes(root, list(task.baseline.get("files") or {})))
-    if unchanged:
-        reasons.append(unchanged)
-    return [*reasons, *service.task_board.blockers(task.id)]
+    return [*service.code_checks(task), *service.task_board.blockers(task.id)]
 
 
 def code_links(service: Service, links: tuple[dict[str, Any], ...]) -> tuple[CodeLink, ...]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
 from typing import Any
 
 from kenning.errors import InvalidInput, KenningError
@@ -137,11 +136,12 @@ class RulesOps:
         return edges
 
     def _project_path(self, path: str) -> str:
-        cleaned = (path or "").strip().replace("\\", "/")
-        pure = PurePosixPath(cleaned)
-        if not cleaned or pure.is_absolute() or ".." in pure.parts:
-            raise InvalidInput(f"path {path!r} must be relative to the project root and stay inside it")
-        return str(pure)
+        """`path` as the index names files: relative to the root, '/'-separated; outside is refused."""
+        resolved = self.resolve_path((path or "").strip())
+        relative = resolved.relative_to(self.root).as_posix()
+        if relative == ".":
+            raise InvalidInput("name a file inside the project, not the project root")
+        return relative
 
     # -- baseline ----------------------------------------------------------------------------
 

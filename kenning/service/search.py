@@ -28,7 +28,7 @@ MAX_LIMIT = 100
 
 
 class SearchOps:
-    """Mixed into Service, which provides `settings`, `store`, `freshness()` and `_graph_now()`."""
+    """Mixed into Service, which provides `settings`, `store`, `freshness()` and `dependency_graph()`."""
 
     @property
     def search_parts(self) -> SearchParts:
@@ -93,7 +93,7 @@ class SearchOps:
         return [(sid, sim) for h, sim in found for sid in ids.get(h, ())]
 
     def _centrality(self) -> dict[str, float]:
-        return self._graph_now().ranks  # type: ignore[attr-defined]
+        return self.dependency_graph().ranks  # type: ignore[attr-defined]
 
     # -- exists ------------------------------------------------------------------------------
 

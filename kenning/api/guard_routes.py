@@ -1,0 +1,39 @@
+"""The guard over HTTP: a running `kenning serve` judges proposed changes with its model already loaded."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from kenning.api.code_routes import ServiceDep
+from kenning.api.errors import ERROR_RESPONSES
+from kenning.api.schemas import PROJECT_FILE_PATTERN
+from kenning.models import GUARD_KINDS
+
+router = APIRouter(responses=ERROR_RESPONSES)
+Text = Annotated[str, Field(max_length=1_000_000)]
+
+
+class GuardIn(BaseModel):
+    # Exactly one of content and diff: the schema says it too (the service enforces it).
+    model_config = {"json_schema_extra": {"oneOf": [
+        {"required": [given], "properties": {given: {"type": "string"}, other: {"type": "null"}}}
+        for given, other in (("content", "diff"), ("diff", "content"))
+    ]}}
+    path: Annotated[str, Field(max_length=4_096, pattern=PROJECT_FILE_PATTERN,
+                               description="Relative to the served root; '..' and absolute paths are refused.")]
+    content: Text | None = Field(None, description="The file's proposed text.")
+    diff: Text | None = Field(None, description="A unified diff, applied to `base` (default: the file on disk).")
+    base: Text | None = Field(None, description="The file's text before the change.")
+    origin: Literal["cli", "claude-code", "git", "api"] = "api"
+    block_on: list[Literal[GUARD_KINDS]] | None = Field(  # type: ignore[valid-type]
+        None, description="Finding kinds that make the decision 'block' (default: the server's guard_block_on).")
+
+
+@router.post("/guard", response_model=dict[str, Any], tags=["search"])
+def guard(service: ServiceDep, body: GuardIn) -> dict[str, Any]:
+    """Findings on a proposed change: duplicated definitions and rule-breaking imports, and allow or block."""
+    return service.guard(body.path, content=body.content, diff=body.diff, base=body.base, origin=body.origin,
+                         block_on=body.block_on)

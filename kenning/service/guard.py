@@ -1,0 +1,190 @@
+"""The guard: judge a proposed change to one file before it is written or committed.
+
+A proposed file is parsed like any indexed one. Each function, method or class the change adds
+or alters (compared with the file's text before the change) is looked up as code with the exists
+query; the file's imports are checked against the architecture rules. Every verdict goes into the
+audit log. The caller decides what a "block" means (deny a write, fail a commit).
+
+Finding kinds, strongest first (models.GUARD_KINDS): "duplicate-exact" (the same token structure
+as an existing definition), "rule" (an import a decision forbids), "duplicate" (a near copy, or the
+same meaning, says exists), "similar" (worth a look).
+"""
+
+from __future__ import annotations
+
+import logging
+import textwrap
+from typing import Any
+
+from kenning.errors import InvalidInput
+from kenning.indexer.extract import parse_source
+from kenning.indexer.languages import language_for_path
+from kenning.indexer.rules import RuleError
+from kenning.memory import audit
+from kenning.models import GUARD_KINDS, ParsedFile, Symbol
+from kenning.service import probe as probes
+from kenning.service.proposal import apply_patch, parse_diff
+
+log = logging.getLogger(__name__)
+
+GUARDED_KINDS = frozenset({"function", "method", "class", "struct", "interface", "enum"})
+SEVERITY = {"duplicate-exact": "high", "rule": "high", "duplicate": "medium", "similar": "low"}
+CANDIDATES = 5
+_ADVICE = {
+    "duplicate-exact": "is a structural copy of",
+    "duplicate": "duplicates",
+    "similar": "is similar to",
+}
+_REUSE = {
+    "duplicate-exact": "import and reuse it instead",
+    "duplicate": "reuse or extend it instead",
+    "similar": "check whether it can be reused",
+}
+
+
+class GuardOps:
+    """Mixed into Service: needs `settings`, `store`, `root`, `check_architecture` and `index_state`."""
+
+    def guard(self, path: str, content: str | None = None, diff: str | None = None, *, base: str | None = None,
+              origin: str = "cli", block_on: list[str] | None = None) -> dict[str, Any]:
+        """Findings on the file `path` would become: `content` itself, or `diff` applied to `base`.
+
+        `base` is the file's text before the change (default: the file on disk; for a commit, HEAD's).
+        `block_on` lists the finding kinds that make the decision "block" (default: the guard_block_on setting).
+        """
+        path = self._project_path(path)  # type: ignore[attr-defined]
+        if (content is None) == (diff is None):
+            raise InvalidInput("give the proposed content or a diff of the file, one of the two")
+        blocking = set(self.settings.guard_block_on if block_on is None else block_on)  # type: ignore[attr-defined]
+        if not blocking <= set(GUARD_KINDS):
+            raise InvalidInput(f"block_on takes finding kinds: {', '.join(GUARD_KINDS)}")
+        before = self._text_on_disk(path) if base is None else _clean(base, path)
+        proposed = _clean(content if content is not None else _apply_diff(before, diff or "", path), path)
+        checked: list[str] = []
+        spec = language_for_path(path)
+        if spec is None:  # not source kenning reads (docs, data): no verdict to give or record
+            return {"guard_id": None, "path": path, "decision": "allow", "block_on": sorted(blocking), "findings": [],
+                    "checked": checked, "notices": [f"kenning does not parse {path}: nothing to check"],
+                    "index": self.index_state()}  # type: ignore[attr-defined]
+        notices: list[str] = []
+        parsed = parse_source(path, proposed.encode("utf-8"), spec.name)
+        findings = self._duplicates(parsed, before, proposed, checked) + self._rule_breaks(parsed, notices)
+        findings.sort(key=lambda f: GUARD_KINDS.index(f["kind"]))
+        decision = "block" if any(f["kind"] in blocking for f in findings) else "allow"
+        with self.store.transaction() as conn:  # type: ignore[attr-defined]
+            guard_id = audit.record_guard(conn, path, origin, decision, findings)
+        return {"guard_id": guard_id, "path": path, "decision": decision, "block_on": sorted(blocking),
+                "findings": findings, "checked": checked, "notices": notices,
+                "index": self.index_state()}  # type: ignore[attr-defined]
+
+    # -- duplicates --------------------------------------------------------------------------
+
+    def _duplicates(self, parsed: ParsedFile, before: str, proposed: str, checked: list[str]) -> list[dict]:
+        old = {}
+        if before:
+            previous = parse_source(parsed.path, before.encode("utf-8"), parsed.language)
+            old = {s.qualified_name: s.body_hash for s in previous.symbols}
+        present = {s.qualified_name for s in parsed.symbols}
+        lines = proposed.splitlines()
+        findings = []
+        reported: set[str] = set()
+        for symbol in parsed.symbols:
+            if symbol.kind not in GUARDED_KINDS or old.get(symbol.qualified_name) == symbol.body_hash:
+                continue
+            if symbol.parent in reported:  # a copied class: its methods are copies too, said once
+                reported.add(symbol.qualified_name)
+                continue
+            # Short definitions share shapes by coincidence (see probe.py); they are not worth a note.
+            if len(symbol.shape.split()) < probes.EXACT_MIN_TOKENS:
+                continue
+            checked.append(symbol.qualified_name)
+            code = textwrap.dedent("\n".join(lines[symbol.start_line - 1:symbol.end_line]))
+            _, candidates = probes.find_existing(self, code, None, None, parsed.language, CANDIDATES)
+            match = _first_other(candidates, symbol, present)
+            if match is None:
+                continue
+            reported.add(symbol.qualified_name)
+            findings.append(self._duplicate_finding(symbol, match, changed=symbol.qualified_name in old))
+        return findings
+
+    def _duplicate_finding(self, symbol: Symbol, candidate: dict, changed: bool) -> dict[str, Any]:
+        exact = candidate["verdict"] == "exists" and "structural-exact" in candidate["match"]
+        kind = "duplicate-exact" if exact else "duplicate" if candidate["verdict"] == "exists" else "similar"
+        where = f"{candidate['path']}:{candidate['start_line']}"
+        message = (f"the {'changed' if changed else 'new'} {symbol.kind} `{symbol.name}` ({symbol.path}:"
+                   f"{symbol.start_line}) {_ADVICE[kind]} `{candidate['qualified_name']}` at {where}"
+                   f" (score {candidate['score']:.2f}); {_REUSE[kind]}")
+        # Recorded as an exists answer too, so `kenning choice QUERY_ID reused` counts a duplicate avoided.
+        probe = {"name": symbol.name, "description": None, "language": symbol.language, "guard": symbol.path,
+                 "code_lines": symbol.end_line - symbol.start_line + 1}
+        with self.store.transaction() as conn:  # type: ignore[attr-defined]
+            query_id = audit.record_query(conn, probe, candidate["verdict"], [
+                {k: candidate[k] for k in ("qualified_name", "path", "score", "match")}])
+        return {"kind": kind, "severity": SEVERITY[kind], "message": message, "symbol": symbol.qualified_name,
+                "line": symbol.start_line, "existing": candidate["qualified_name"], "existing_at": where,
+                "score": candidate["score"], "query_id": query_id}
+
+    # -- rules -------------------------------------------------------------------------------
+
+    def _rule_breaks(self, parsed: ParsedFile, notices: list[str]) -> list[dict]:
+        lines_of = {}
+        for ref in parsed.references:
+            if ref.kind == "import":
+                lines_of.setdefault(ref.text, ref.line)
+        if not lines_of:
+            return []
+        try:
+            result = self.check_architecture(parsed.path, list(lines_of))  # type: ignore[attr-defined]
+        except RuleError as e:
+            # A broken rule file must not stop the duplicate check; say why the rules were skipped.
+            notices.append(f"architecture rules not checked: {e}")
+            return []
+        notices.extend(result.notices)
+        findings = []
+        for v in result.violations:
+            line = lines_of.get(v.target, v.line)
+            decision = f"decision {v.decision} ({v.decision_title})" if v.decision else f"rule {v.rule}"
+            findings.append({
+                "kind": "rule", "severity": SEVERITY["rule"], "line": line, "decision": v.decision, "rule": v.rule,
+                "target": v.target,
+                "message": f"{parsed.path}:{line}: the import of `{v.target}` breaks {decision}: {v.message}",
+            })
+        return findings
+
+    def _text_on_disk(self, path: str) -> str:
+        file = self.root / path  # type: ignore[attr-defined]
+        try:
+            return file.read_bytes().decode("utf-8", errors="replace") if file.is_file() else ""
+        except OSError as e:
+            raise InvalidInput(f"cannot read the current {path}: {e.strerror}") from e
+
+
+def _first_other(candidates: list[dict], symbol: Symbol, present: set[str]) -> dict | None:
+    """The strongest candidate that is not the definition itself nor something this change replaces."""
+    for c in candidates:
+        if c["path"] == symbol.path and (c["qualified_name"] == symbol.qualified_name
+                                         or c["qualified_name"] not in present):
+            continue
+        if c["verdict"] == "none" or set(c["match"]) <= {"name", "lexical"}:
+            continue  # the same name alone is no duplicate
+        return c
+    return None
+
+
+def _apply_diff(before: str, diff: str, path: str) -> str:
+    patches = [p for p in parse_diff(diff) if path in (p.new_path, p.old_path)]
+    if len(patches) != 1:
+        raise InvalidInput(f"the diff must hold exactly one patch for {path}; found {len(patches)}")
+    if patches[0].new_path is None:
+        return ""  # the file is deleted: nothing is added
+    return apply_patch("" if patches[0].old_path is None else before, patches[0])
+
+
+def _clean(text: str, path: str) -> str:
+    """Source text as UTF-8 can carry it: JSON may deliver lone surrogates, which become U+FFFD."""
+    data = text.encode("utf-8", errors="replace")
+    if len(data) > probes.MAX_CODE_BYTES:
+        raise InvalidInput(f"the text of {path} is larger than {probes.MAX_CODE_BYTES // 1_000_000} MB")
+    if b"\x00" in data:
+        raise InvalidInput(f"the text of {path} is binary, not source text")
+    return data.decode("utf-8")
