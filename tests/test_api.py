@@ -145,3 +145,14 @@ def test_decisions_tasks_brief_and_handoff(client):
 
     assert client.post("/handoff", json={"summary": "Counted shelves", "next_steps": ["label them"]}).status_code == 201
     assert "Counted shelves" in client.get("/brief", params={"budget": 800}).json()["text"]
+
+
+def test_decisions_can_be_filtered_and_searched(client):
+    made = client.post("/decisions", json={"title": "Store sessions in Redis", "context": "sessions expire",
+                                           "decision": "Use Redis with a TTL", "tags": ["storage"]})
+    assert made.status_code == 201
+    tagged = client.get("/decisions", params={"tag": "storage"}).json()["decisions"]
+    assert [d["title"] for d in tagged] == ["Store sessions in Redis"]
+    found = client.get("/decisions", params={"q": "redis sessions"}).json()["decisions"]
+    assert found[0]["title"] == "Store sessions in Redis" and found[0]["score"] > 0
+    assert client.get("/decisions", params={"status": "nonsense"}).status_code == 422

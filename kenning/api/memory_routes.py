@@ -96,10 +96,22 @@ def exists(service: ServiceDep, body: ExistsIn) -> Json:
     return service.exists(code=body.code, description=body.description, name=body.name, limit=body.limit)
 
 
+DecisionStatus = Literal["proposed", "accepted", "rejected", "superseded", "deprecated"]
+
+
 @router.get("/decisions", response_model=Json, tags=["decisions"])
-def decisions(service: ServiceDep) -> Json:
-    """Every recorded decision."""
-    return {"decisions": [d.public() for d in service.list_decisions()]}
+def decisions(service: ServiceDep,
+              q: Annotated[str | None, Query(min_length=1, max_length=2_000, pattern=r"\w",
+                                            description="Search by words and meaning instead of listing.")] = None,
+              status: DecisionStatus | None = None,
+              tag: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+              limit: Small = 20) -> Json:
+    """Decisions, filtered by status and tag; with `q`, the best matches first, each with a score."""
+    if q is None:
+        return {"decisions": [d.public() for d in service.list_decisions(status, tag)]}
+    found = service.search_decisions(q, limit=limit, status=status)
+    return {"decisions": [d.public() | {"score": score} for d, score in found],
+            **({"note": found.note} if found.note else {})}
 
 
 @router.post("/decisions", response_model=Json, status_code=201, tags=["decisions"])

@@ -10,10 +10,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import networkx as nx
 
 from kenning.models import Symbol
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 FILE_PREFIX = "file:"
 # Rough tokens per character of English-and-code text, as tokenizers for code models count.
@@ -26,6 +29,8 @@ def file_node(path: str) -> str:
 
 def build_graph(symbols: Iterable[Symbol], edges: Iterable[tuple[str, str | None, str, str, str]]) -> nx.MultiDiGraph:
     """edges: (file path, source symbol or None, target, target path, kind)."""
+    import networkx as nx  # imported on first use: most commands never build a graph
+
     graph = nx.MultiDiGraph()
     for symbol in symbols:
         graph.add_node(symbol.qualified_name, path=symbol.path)
@@ -45,6 +50,8 @@ def build_graph(symbols: Iterable[Symbol], edges: Iterable[tuple[str, str | None
 
 def impact(graph: nx.MultiDiGraph, targets: list[str], max_depth: int | None = None) -> dict[str, int]:
     """Everything that depends on `targets`, directly or not, with its distance."""
+    import networkx as nx
+
     reverse = graph.reverse(copy=False)
     found: dict[str, int] = {}
     for target in targets:
@@ -61,6 +68,8 @@ def impact(graph: nx.MultiDiGraph, targets: list[str], max_depth: int | None = N
 
 def pagerank(graph: nx.MultiDiGraph) -> dict[str, float]:
     """Centrality of symbols: used by many important things ranks high."""
+    import networkx as nx
+
     if graph.number_of_nodes() == 0:
         return {}
     simple = nx.DiGraph()
@@ -76,6 +85,8 @@ def pagerank(graph: nx.MultiDiGraph) -> dict[str, float]:
 
 def import_graph(edges: Iterable[tuple[str, str | None, str, str, str]], modules: dict[str, str]) -> nx.DiGraph:
     """File-level dependencies: module A -> module B when anything in A uses anything in B."""
+    import networkx as nx
+
     graph = nx.DiGraph()
     graph.add_nodes_from(modules.values())
     for path, _source, _target, target_path, kind in edges:

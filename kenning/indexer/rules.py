@@ -16,12 +16,11 @@ as written (`sqlite3`); a glob with no wildcard also matches everything below it
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
-
-import networkx as nx
 
 from kenning.errors import ConfigError
 
@@ -164,6 +163,12 @@ def _glob_regex(glob: str) -> re.Pattern[str]:
 
 
 def matches(globs: Iterable[str], endpoint: Endpoint) -> bool:
+    return _matches(tuple(globs), endpoint)
+
+
+# Many edges share an endpoint (every import of one file), so each (globs, endpoint) is matched once.
+@lru_cache(maxsize=1 << 16)
+def _matches(globs: tuple[str, ...], endpoint: Endpoint) -> bool:
     return any(_glob_regex(g).fullmatch(name) for g in globs for name in endpoint.names())
 
 
@@ -177,18 +182,23 @@ def _layer_of(rule: Rule, endpoint: Endpoint) -> int | None:
 # -- checking --------------------------------------------------------------------------------
 
 def check(rules: Iterable[Rule], edges: list[Edge]) -> list[Violation]:
+    # Judge each distinct (source, target) pair once: a file's many uses of one module share a verdict.
+    pairs: dict[tuple[Endpoint, Endpoint], list[Edge]] = defaultdict(list)
+    for edge in edges:
+        pairs[(edge.source, edge.target)].append(edge)
     violations: list[Violation] = []
     for rule in rules:
-        counted = [e for e in edges if e.kind in rule.edge_kinds]
         if rule.kind == "no_cycles":
-            violations.extend(_cycles(rule, counted))
-        else:
-            violations.extend(_edge_violation(rule, e) for e in counted if _breaks(rule, e))
+            violations.extend(_cycles(rule, [e for e in edges if e.kind in rule.edge_kinds]))
+            continue
+        for (source, target), group in pairs.items():
+            counted = [e for e in group if e.kind in rule.edge_kinds]
+            if counted and _breaks(rule, source, target):
+                violations.extend(_edge_violation(rule, e) for e in counted)
     return sorted(violations, key=lambda v: (v.path, v.line, v.rule, v.target))
 
 
-def _breaks(rule: Rule, edge: Edge) -> bool:
-    source, target = edge.source, edge.target
+def _breaks(rule: Rule, source: Endpoint, target: Endpoint) -> bool:
     if source.path == target.path:
         return False
     if rule.kind == "forbid":
@@ -217,6 +227,8 @@ def _edge_violation(rule: Rule, edge: Edge) -> Violation:
 
 
 def _cycles(rule: Rule, edges: list[Edge]) -> list[Violation]:
+    import networkx as nx  # imported on first use: only cycle rules need it
+
     graph = nx.DiGraph()
     first_edge: dict[tuple[str, str], Edge] = {}
     for edge in edges:

@@ -122,6 +122,13 @@ class MemoryView:
         ).fetchall()
         return [(decode("decision", data), score) for data, score in rows]
 
+    def decisions_with_rules(self) -> Page:
+        """Decisions that carry architecture rules, by id (JSON1 looks inside the cached data)."""
+        rows = self.conn.execute(
+            "SELECT data FROM items WHERE kind = 'decision' AND data IS NOT NULL"
+            " AND json_array_length(data, '$.rules') > 0 ORDER BY item_id, key")
+        return Page([decode("decision", data) for (data,) in rows], -1, self.problems("decision"))
+
     def decisions_changed_since(self, mtime_ns: int) -> list[Decision]:
         """Decisions whose file was written after the given time, newest first."""
         rows = self.conn.execute(

@@ -10,7 +10,7 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from kenning.errors import KenningError
-from kenning.memory.memory_cache import Row
+from kenning.memory.memory_cache import Page, Row
 from kenning.models import TASK_PRIORITIES, Decision, Handoff, Task
 from kenning.service.briefing import CHARS_PER_TOKEN, Section
 from kenning.service.drift import CHECKED_STATUSES, find_drift
@@ -40,6 +40,7 @@ def brief_sections(ops: MemoryOps, token_budget: int) -> tuple[str, list[Section
         problems += view.problems("decision") + view.problems("task")
         linked = view.decisions_linking_code(CHECKED_STATUSES)
         changed = view.decisions_changed_since(int(_epoch(since) * 1e9)) if since else []
+        ruled = view.decisions_with_rules()
     drifts = find_drift(ops.store, ops.settings.root, linked, ops.symbols_seen())
     sections = [
         _handoff(last),
@@ -49,7 +50,7 @@ def brief_sections(ops: MemoryOps, token_budget: int) -> tuple[str, list[Section
         Section("drift", "Drifted or orphaned decisions",
                 [f"- {d.decision.id} {d.decision.title} [{d.state}]: " + "; ".join(c.detail for c in d.changes)
                  for d in drifts], [d.public() for d in drifts]),
-        _violations(ops),
+        _violations(ops, ruled),
         _tasks("open", "Open tasks", *open_tasks),
     ]
     if since is not None:
@@ -71,11 +72,11 @@ def _handoff(last: Handoff | None) -> Section:
     return Section("handoff", "Last handoff", lines, [], whole=last.public())
 
 
-def _violations(ops: MemoryOps) -> Section:
+def _violations(ops: MemoryOps, ruled: Page) -> Section:
     """Current architecture-rule violations (beyond the baseline); a broken rule is shown, not fatal."""
     heading = "Architecture rule violations"
     try:
-        violations = ops.check_rules().violations  # type: ignore[attr-defined]  # RulesOps, on the same Service
+        violations = ops.check_rules(ruled=ruled).violations  # type: ignore[attr-defined]  # RulesOps
     except KenningError as e:
         return Section("violations", heading, [f"- rules could not be checked: {e}"], [{"problem": str(e)}])
     lines = [f"- {v.path}:{v.line} {v.edge_kind} of {v.target} breaks {v.decision or v.rule}"

@@ -5,8 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass, field
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from kenning.errors import Ambiguous, InvalidInput, NotFound
 from kenning.indexer import graph as graphs
@@ -20,6 +19,9 @@ from kenning.service.memory_ops import MemoryOps
 from kenning.service.rules_ops import RulesOps
 from kenning.service.search import SearchOps
 from kenning.settings import Settings
+
+if TYPE_CHECKING:  # networkx loads on the first graph query, not with every command
+    import networkx as nx
 
 log = logging.getLogger(__name__)
 

@@ -86,20 +86,19 @@ class GuardOps:
             old = {s.qualified_name: s.body_hash for s in previous.symbols}
         present = {s.qualified_name for s in parsed.symbols}
         lines = proposed.splitlines()
+        # Short definitions share shapes by coincidence (see probe.py); they are not worth a note.
+        added = [s for s in parsed.symbols if s.kind in GUARDED_KINDS and old.get(s.qualified_name) != s.body_hash
+                 and len(s.shape.split()) >= probes.EXACT_MIN_TOKENS]
+        codes = [textwrap.dedent("\n".join(lines[s.start_line - 1:s.end_line])) for s in added]
+        vectors = probes.code_vectors(self, codes, parsed.language) or [None] * len(added)
         findings = []
         reported: set[str] = set()
-        for symbol in parsed.symbols:
-            if symbol.kind not in GUARDED_KINDS or old.get(symbol.qualified_name) == symbol.body_hash:
-                continue
+        for symbol, code, vector in zip(added, codes, vectors):
             if symbol.parent in reported:  # a copied class: its methods are copies too, said once
                 reported.add(symbol.qualified_name)
                 continue
-            # Short definitions share shapes by coincidence (see probe.py); they are not worth a note.
-            if len(symbol.shape.split()) < probes.EXACT_MIN_TOKENS:
-                continue
             checked.append(symbol.qualified_name)
-            code = textwrap.dedent("\n".join(lines[symbol.start_line - 1:symbol.end_line]))
-            _, candidates = probes.find_existing(self, code, None, None, parsed.language, CANDIDATES)
+            _, candidates = probes.find_existing(self, code, None, None, parsed.language, CANDIDATES, vector)
             match = _first_other(candidates, symbol, present)
             if match is None:
                 continue

@@ -95,8 +95,18 @@ def check_code(code: str | bytes | None) -> str | None:
     return code if code.strip() else None
 
 
+def code_vectors(ops, codes: list[str], language: str | None) -> list | None:
+    """One batch of embeddings for several code probes (None until anything is embedded): the guard
+    looks up every definition a change adds, and one encode call costs far less than one per probe."""
+    if not codes or tables.search_counts(ops.store.conn)[1] == 0:
+        return None
+    texts = [embedding_text(*_probe(code, language)[:3]) for code in codes]
+    return list(ops.search_parts.embedder.encode(texts))
+
+
 def find_existing(ops, code: str | None, description: str | None, name: str | None, language: str | None,
-                  limit: int) -> tuple[str, list[dict[str, Any]]]:
+                  limit: int, code_vector=None) -> tuple[str, list[dict[str, Any]]]:
+    """`code_vector`: the probe's embedding when the caller already has it (see `code_vectors`)."""
     conn = ops.store.conn
     found: dict[int, _Candidate] = {}
 
@@ -117,7 +127,8 @@ def find_existing(ops, code: str | None, description: str | None, name: str | No
                 get(sid).near = score
         probe_vector = None
         if semantic_ready:
-            probe_vector = ops.search_parts.embedder.encode([embedding_text(probe_signature, probe_doc, probe_body)])[0]
+            probe_vector = code_vector if code_vector is not None else ops.search_parts.embedder.encode(
+                [embedding_text(probe_signature, probe_doc, probe_body)])[0]
             for sid, similarity in ops.dense_hits_for_vector(probe_vector, POOL):
                 candidate = get(sid)
                 candidate.semantic = max(candidate.semantic, similarity)

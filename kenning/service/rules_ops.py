@@ -7,13 +7,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from kenning.errors import InvalidInput, KenningError
+from kenning.errors import InvalidInput, KenningError, NotFound
 from kenning.indexer.languages import language_for_path
 from kenning.indexer.modules import module_name
 from kenning.indexer.resolve import Resolver
 from kenning.indexer.rules import Edge, Endpoint, Rule, RuleError, Violation, check, parse_rules
-from kenning.memory.decisions import DecisionLog
 from kenning.memory.filestore import write_atomic
+from kenning.memory.memory_cache import Page
 from kenning.models import Reference
 
 BASELINE_FILE = ".kenning/memory/rules-baseline.json"
@@ -47,15 +47,19 @@ class CheckResult:
 
 
 class RulesOps:
-    def load_rules(self) -> RuleSet:
-        """Rules of accepted decisions plus kenning.toml's; others are skipped with a notice."""
+    def load_rules(self, ruled: Page | None = None) -> RuleSet:
+        """Rules of accepted decisions plus kenning.toml's; others are skipped with a notice.
+
+        `ruled`: the decisions carrying rules, when the caller already has a memory-cache view open.
+        """
         found = RuleSet()
-        log = DecisionLog.for_root(self.root, self.settings.decisions_dir)
-        decisions, problems = log.scan()
-        if problems:
+        if ruled is None:
+            with self.memory_cache.view("decision") as view:
+                ruled = view.decisions_with_rules()
+        if ruled.problems:
             # A decision that cannot be read may carry rules: checking without them would pass wrongly.
-            raise RuleError("cannot read every decision, so rules cannot be checked: " + "; ".join(problems))
-        by_id = {d.id: d for d in decisions}
+            raise RuleError("cannot read every decision, so rules cannot be checked: " + "; ".join(ruled.problems))
+        decisions = ruled.items
         for decision in decisions:
             if not decision.rules:
                 continue
@@ -69,9 +73,7 @@ class RulesOps:
         for number, raw in enumerate(self.settings.rules, start=1):
             decision_id = str(raw.get("decision", "")).strip() if isinstance(raw, dict) else ""
             body = {k: v for k, v in raw.items() if k != "decision"} if isinstance(raw, dict) else raw
-            decision = by_id.get(decision_id.zfill(4)) if decision_id else None
-            if decision_id and decision is None:
-                raise RuleError(f"kenning.toml: rules[{number - 1}].decision names {decision_id!r}, which does not exist")
+            decision = self._toml_rule_decision(decision_id, number) if decision_id else None
             (rule,) = parse_rules([body], "kenning.toml", decision.id if decision else None,
                                   decision.title if decision else "", first_number=number)
             if decision is not None and decision.status != "accepted":
@@ -80,9 +82,16 @@ class RulesOps:
                 found.rules.append(rule)
         return found
 
-    def check_rules(self, update_baseline: bool = False) -> CheckResult:
+    def _toml_rule_decision(self, decision_id: str, number: int):
+        try:
+            return self.decision(decision_id)
+        except NotFound:
+            raise RuleError(
+                f"kenning.toml: rules[{number - 1}].decision names {decision_id!r}, which does not exist") from None
+
+    def check_rules(self, update_baseline: bool = False, ruled: Page | None = None) -> CheckResult:
         """Every current violation not accepted into the baseline."""
-        ruleset = self.load_rules()
+        ruleset = self.load_rules(ruled)
         violations = check(ruleset.rules, self._dependency_edges())
         if update_baseline:
             self._write_baseline(violations)
@@ -109,16 +118,21 @@ class RulesOps:
     # -- edges -------------------------------------------------------------------------------
 
     def _dependency_edges(self) -> list[Edge]:
-        modules = self.store.file_modules()
+        # One Endpoint per file or external module: rules compare and cache them by the thousand.
+        files = {path: Endpoint(path, module) for path, module in self.store.file_modules().items()}
+        external: dict[str, Endpoint] = {}
         edges = []
         for path, line, kind, text, target, target_path, _ in self.store.dependency_edges(RULE_CONFIDENCE):
-            source = Endpoint(path, modules.get(path, ""))
+            source = files[path]
             # The store already dropped unsure calls; an import resolves only on a module-name match.
             if target_path:
-                edges.append(Edge(source, Endpoint(target_path, modules.get(target_path, "")), kind, line, target or text))
+                edges.append(Edge(source, files.get(target_path) or Endpoint(target_path, ""), kind, line,
+                                  target or text))
             elif kind == "import":
                 # Outside the project: judge it by the module it names.
-                edges.append(Edge(source, Endpoint(None, _dotted(text)), kind, line, text))
+                if text not in external:
+                    external[text] = Endpoint(None, _dotted(text))
+                edges.append(Edge(source, external[text], kind, line, text))
         return edges
 
     def _proposed_edges(self, path: str, imports: list[str]) -> list[Edge]:
