@@ -7,6 +7,7 @@
     ├── Conflict            the request clashes with current state (409)
     ├── ConfigError         a setting or kenning.toml is wrong
     └── StorageError        the index or a memory file could not be read or written
+        └── IndexBusy       another process is writing the index right now
 
 Adapters map these in one place each; code below the service raises them and
 never prints.
@@ -49,3 +50,7 @@ class ConfigError(KenningError):
 
 class StorageError(KenningError):
     """The index or a memory file could not be read or written."""
+
+
+class IndexBusy(StorageError):
+    """Another process holds the index's writer lock."""

@@ -129,3 +129,14 @@ def _files_in(database: Path) -> int:
             return conn.execute("SELECT COUNT(*) FROM files").fetchone()[0]
     except sqlite3.Error:
         return 0
+
+
+def test_a_second_writer_waits_or_steps_aside(project):
+    from kenning.errors import IndexBusy
+    from kenning.memory.index_store import writer_lock
+
+    with writer_lock(project.store.index_dir, timeout=1):
+        assert project.index_unless_busy() is None  # the watcher's way: skip, try again later
+        with pytest.raises(IndexBusy, match="another kenning process is indexing"):
+            project.index(lock_timeout=0.2)
+    assert project.index_unless_busy().files_unchanged == 6

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from kenning.errors import StorageError
+from kenning.errors import IndexBusy, StorageError
 from kenning.memory import lexical
 from kenning.memory.schema import MIGRATIONS, SCHEMA_VERSION
 from kenning.models import FileRecord, ParsedFile, Reference, Symbol
@@ -364,7 +364,7 @@ def writer_lock(index_dir: Path, timeout: float) -> Iterator[None]:
                 break
             except BlockingIOError:
                 if time.monotonic() >= deadline:
-                    raise StorageError(
+                    raise IndexBusy(
                         f"another kenning process is indexing {index_dir.parent.parent}; try again when it finishes"
                     ) from None
                 time.sleep(0.05)

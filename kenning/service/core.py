@@ -67,8 +67,9 @@ class Service(FreshnessOps, ContextOps, SearchOps, MemoryOps, RulesOps, GuardOps
 
     # -- indexing ----------------------------------------------------------------------------
 
-    def index(self, progress: Progress | None = None) -> IndexReport:
-        return run_index(self.settings, self.store, progress)
+    def index(self, progress: Progress | None = None, lock_timeout: float = 300) -> IndexReport:
+        """Index incrementally; waits up to `lock_timeout` seconds for another writer (IndexBusy after)."""
+        return run_index(self.settings, self.store, progress, lock_timeout)
 
     def status(self) -> dict:
         counts = self.store.counts()

@@ -10,9 +10,8 @@ import logging
 import time
 from typing import TYPE_CHECKING
 
-from kenning.errors import StorageError
+from kenning.errors import IndexBusy
 from kenning.indexer.walker import walk
-from kenning.memory.index_store import writer_lock
 from kenning.models import IndexReport
 
 if TYPE_CHECKING:
@@ -58,10 +57,6 @@ class FreshnessOps:
     def index_unless_busy(self) -> IndexReport | None:
         """Re-index now, or return None at once when another process or thread is indexing."""
         try:
-            with writer_lock(self.store.index_dir, timeout=0):
-                pass
-        except StorageError:
+            return self.index(lock_timeout=0)  # type: ignore[attr-defined]
+        except IndexBusy:
             return None
-        # The lock is released before indexing takes it again; losing that race only means
-        # waiting for the other writer, never a second concurrent writer.
-        return self.index()  # type: ignore[attr-defined]
