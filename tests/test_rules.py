@@ -69,6 +69,8 @@ def test_must_go_through_allow_only_and_cycles(tmp_path):
 [[rules]]
 must_go_through = { to = "sqlite3", through = "app/store/**" }
 [[rules]]
+must_go_through = { to = "sqlite3", through = "app/store/**", within = "app/service/**" }
+[[rules]]
 allow_only = { from = "app/service/**", to = ["app/core/**", "app/store/**"] }
 [[rules]]
 no_cycles = "app/**"
@@ -77,6 +79,8 @@ no_cycles = "app/**"
     kinds = {(v.rule_kind, v.path, v.target) for v in result}
     assert ("must_go_through", "app/core/report.py", "sqlite3") in kinds
     assert not [v for v in result if v.rule_kind == "must_go_through" and v.path == "app/store/db.py"]
+    # The rule limited to app/service judges nothing in app/core.
+    assert [v.rule for v in result if v.rule_kind == "must_go_through"] == ["kenning.toml#1"]
     assert not [v for v in result if v.rule_kind == "allow_only"]  # service uses only core and store
     (cycle,) = [v for v in result if v.rule_kind == "no_cycles"]
     assert cycle.cycle[0] == cycle.cycle[-1]

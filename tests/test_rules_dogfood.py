@@ -12,8 +12,10 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def test_kenning_check_passes_on_kenning_itself(tmp_path):
+    # The whole repository as committed: the package, its tests and benchmarks, and the decisions.
     root = tmp_path / "kenning-copy"
-    shutil.copytree(REPO / "kenning", root / "kenning", ignore=shutil.ignore_patterns("__pycache__"))
+    for part in ("kenning", "tests", "benchmarks"):
+        shutil.copytree(REPO / part, root / part, ignore=shutil.ignore_patterns("__pycache__", ".hypothesis"))
     shutil.copytree(REPO / ".kenning" / "memory", root / ".kenning" / "memory")
     service = Service.from_settings(Settings.load(root, embed_on_index=False))
     service.index()

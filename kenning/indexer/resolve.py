@@ -111,7 +111,7 @@ class Resolver:
             package = package[: max(len(package) - (dots - 1), 0)]
             rest = text[dots:]
             return ".".join([*package, rest] if rest else package)
-        return _SEPARATORS.sub(".", text).strip(".")
+        return dotted_name(text)
 
     def _resolve_import(self, ref: Reference) -> Resolution:
         target = self.import_target(ref.path, ref.text)
@@ -183,6 +183,11 @@ class Resolver:
         if target in self.module_paths:
             return target
         return self._module_by_suffix(target, _names_whole_modules(path))
+
+
+def dotted_name(import_text: str) -> str:
+    """An absolute import as a dotted name: 'net/http', 'std::fmt', 'App\\Clock' -> 'net.http', ..."""
+    return _SEPARATORS.sub(".", import_text.strip()).strip(".")
 
 
 def _names_whole_modules(path: str) -> bool:

@@ -6,6 +6,7 @@ Rule kinds, the same in decision front matter (YAML) and kenning.toml ([[rules]]
     allow_only      = {from = GLOBS, to = GLOBS}            from may depend on nothing else in the project
     no_cycles       = GLOB                                   no import cycle among modules it matches
     must_go_through = {to = GLOBS, through = GLOBS}         only `through` may depend on `to`
+                      (+ within = GLOBS: judge only files there, e.g. leave tests/ out)
 Optional on each: `kinds` (edge kinds that count; default import, call, inherit, implement),
 `decision` (in kenning.toml: the decision that justifies it), `description`.
 
@@ -42,6 +43,7 @@ class Rule:
     decision_title: str
     sources: tuple[str, ...] = ()
     targets: tuple[str, ...] = ()
+    within: tuple[str, ...] = ()  # must_go_through: only these files are judged; empty means all
     layers: tuple[tuple[str, ...], ...] = ()
     edge_kinds: tuple[str, ...] = EDGE_KINDS
     description: str = ""
@@ -136,11 +138,13 @@ def _parse_one(item: Any, origin: str, decision: str | None, title: str, number:
     for key in (source_key, "to"):
         if key not in spec:
             raise RuleError(f"{where}.{kind} is missing '{key}'")
-    extra = set(spec) - {source_key, "to"}
+    optional = {"within"} if kind == "must_go_through" else set()
+    extra = set(spec) - {source_key, "to"} - optional
     if extra:
         raise RuleError(f"{where}.{kind} has unknown field(s) {', '.join(sorted(extra))}")
+    within = tuple(_globs(spec["within"], f"{where}.{kind}.within")) if "within" in spec else ()
     return Rule(**common, sources=tuple(_globs(spec[source_key], f"{where}.{kind}.{source_key}")),
-                targets=tuple(_globs(spec["to"], f"{where}.{kind}.to")))
+                targets=tuple(_globs(spec["to"], f"{where}.{kind}.to")), within=within)
 
 
 def _globs(value: Any, where: str) -> list[str]:
@@ -204,7 +208,8 @@ def _breaks(rule: Rule, source: Endpoint, target: Endpoint) -> bool:
     if rule.kind == "forbid":
         return matches(rule.sources, source) and matches(rule.targets, target)
     if rule.kind == "must_go_through":
-        return matches(rule.targets, target) and not matches(rule.sources, source)
+        judged = not rule.within or matches(rule.within, source)
+        return judged and matches(rule.targets, target) and not matches(rule.sources, source)
     if rule.kind == "allow_only":
         # Only dependencies inside the project count: the standard library is not a layer.
         return target.path is not None and matches(rule.sources, source) and not matches(rule.targets, target)

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from kenning.errors import InvalidInput, KenningError, NotFound
 from kenning.indexer.languages import language_for_path
 from kenning.indexer.modules import module_name
-from kenning.indexer.resolve import Resolver
+from kenning.indexer.resolve import Resolver, dotted_name
 from kenning.indexer.rules import Edge, Endpoint, Rule, RuleError, Violation, check, parse_rules
 from kenning.memory.filestore import write_atomic
 from kenning.memory.memory_cache import Page
@@ -20,7 +19,6 @@ BASELINE_FILE = ".kenning/memory/rules-baseline.json"
 # Rules judge edges the resolver is sure of (an import names the target, or the same or an
 # imported module defines it); a name merely defined once elsewhere (0.5) is a guess.
 RULE_CONFIDENCE = 0.8
-_SEPARATORS = re.compile(r"::|/|\\")
 
 
 @dataclass
@@ -131,7 +129,7 @@ class RulesOps:
             elif kind == "import":
                 # Outside the project: judge it by the module it names.
                 if text not in external:
-                    external[text] = Endpoint(None, _dotted(text))
+                    external[text] = Endpoint(None, dotted_name(text))
                 edges.append(Edge(source, external[text], kind, line, text))
         return edges
 
@@ -145,7 +143,7 @@ class RulesOps:
         for text in imports:
             ref = Reference(path=path, kind="import", name=text, text=text, line=1)
             _, target_path, _ = resolver.resolve(ref, {}, [])
-            target = Endpoint(target_path, modules[target_path]) if target_path else Endpoint(None, _dotted(text))
+            target = Endpoint(target_path, modules[target_path]) if target_path else Endpoint(None, dotted_name(text))
             edges.append(Edge(source, target, "import", 1, text))
         return edges
 
@@ -182,6 +180,3 @@ class RulesOps:
         except OSError as e:
             raise KenningError(f"cannot write {BASELINE_FILE}: {e}") from e
 
-
-def _dotted(import_text: str) -> str:
-    return _SEPARATORS.sub(".", import_text.strip().strip("\"'<>")).strip(".")
