@@ -15,10 +15,13 @@ import re
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from kenning.errors import ConfigError
+
+if TYPE_CHECKING:  # numpy loads with the first vector, not with every command
+    import numpy as np
+
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +69,8 @@ class Embedder:
     def encode(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
         """Unit-length float32 vectors, one row per text, in the order given."""
         model = self._load()
+        import numpy as np
+
         vectors = np.zeros((len(texts), model.get_embedding_dimension()), dtype=np.float32)
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         for start in range(0, len(order), self.batch_size):

@@ -11,17 +11,27 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 from collections.abc import Iterable
+from functools import cache
+from typing import TYPE_CHECKING
 
-import numpy as np
 
 SHINGLE = 4  # tokens per shingle
 BANDS = 16
 ROWS = 4
 MIN_TOKENS = 12  # shorter definitions are too generic to call copies by shape
-_MASK = np.uint64(0xFFFFFFFFFFFFFFFF)
-_rng = np.random.default_rng(20240611)  # fixed: band values must be stable across runs
-_SEEDS = _rng.integers(1, 2**63, size=BANDS * ROWS, dtype=np.uint64)
-_MULTIPLIERS = _rng.integers(1, 2**63, size=BANDS * ROWS, dtype=np.uint64) | np.uint64(1)
+if TYPE_CHECKING:
+    import numpy as np
+
+
+@cache
+def _permutations() -> tuple[np.ndarray, np.ndarray]:
+    """(seeds, odd multipliers), one per permutation; numpy is imported on first use."""
+    import numpy as np
+
+    rng = np.random.default_rng(20240611)  # fixed: band values must be stable across runs
+    seeds = rng.integers(1, 2**63, size=BANDS * ROWS, dtype=np.uint64)
+    multipliers = rng.integers(1, 2**63, size=BANDS * ROWS, dtype=np.uint64) | np.uint64(1)
+    return seeds, multipliers
 
 
 def shingles(shape: str) -> set[bytes]:
@@ -38,13 +48,16 @@ def jaccard(a: set[bytes], b: set[bytes]) -> float:
 
 
 def signature(items: set[bytes]) -> np.ndarray:
+    import numpy as np
+
+    seeds, multipliers = _permutations()
     hashes = np.fromiter(
         (int.from_bytes(hashlib.blake2b(s, digest_size=8).digest(), "little") for s in items),
         dtype=np.uint64, count=len(items),
     )
     # Multiply-xorshift hashing, one seed per permutation; uint64 arithmetic wraps by design.
     with np.errstate(over="ignore"):
-        mixed = (hashes[:, None] ^ _SEEDS[None, :]) * _MULTIPLIERS[None, :]
+        mixed = (hashes[:, None] ^ seeds[None, :]) * multipliers[None, :]
         mixed ^= mixed >> np.uint64(29)
     return mixed.min(axis=0)
 

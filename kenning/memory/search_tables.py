@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-import numpy as np
 
 from kenning.models import Symbol
+
+if TYPE_CHECKING:  # numpy loads with the first vector, not with every command
+    import numpy as np
 
 _COLUMNS = (
     "s.id, s.qualified_name, s.name, s.kind, s.language, f.path, s.start_line, s.end_line, s.signature,"
@@ -45,6 +48,8 @@ def reset_embedded(conn: sqlite3.Connection) -> None:
 
 
 def cached_vectors(conn: sqlite3.Connection, model: str, hashes: list[str]) -> dict[str, np.ndarray]:
+    import numpy as np
+
     found: dict[str, np.ndarray] = {}
     for start in range(0, len(hashes), 500):
         chunk = hashes[start:start + 500]
@@ -59,7 +64,7 @@ def cached_vectors(conn: sqlite3.Connection, model: str, hashes: list[str]) -> d
 def cache_vectors(conn: sqlite3.Connection, model: str, items: Iterable[tuple[str, np.ndarray]]) -> None:
     conn.executemany(
         "INSERT OR REPLACE INTO embedding_cache (model, text_hash, vector) VALUES (?, ?, ?)",
-        [(model, h, np.asarray(v, dtype=np.float32).tobytes()) for h, v in items],
+        [(model, h, _float32_bytes(v)) for h, v in items],
     )
 
 
@@ -164,3 +169,9 @@ def search_counts(conn: sqlite3.Connection) -> tuple[int, int]:
     symbols = conn.execute("SELECT COUNT(*) FROM symbols").fetchone()[0]
     embedded = conn.execute("SELECT COUNT(*) FROM symbol_texts WHERE embedded = 1").fetchone()[0]
     return symbols, embedded
+
+
+def _float32_bytes(vector) -> bytes:
+    import numpy as np
+
+    return np.asarray(vector, dtype=np.float32).tobytes()

@@ -11,11 +11,14 @@ from __future__ import annotations
 import hashlib
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
-import numpy as np
-
 from kenning.errors import ConfigError, StorageError
+
+if TYPE_CHECKING:  # numpy loads with the first vector, not with every command
+    import numpy as np
+
 
 log = logging.getLogger(__name__)
 
@@ -111,4 +114,6 @@ class VectorStore:
         if not ids:
             return {}
         got = self.collection.get(ids=ids, include=["embeddings"])
+        import numpy as np
+
         return {i: np.asarray(v, dtype=np.float32) for i, v in zip(got["ids"], got["embeddings"])}

@@ -17,8 +17,6 @@ import re
 import threading
 from dataclasses import dataclass
 
-import numpy as np
-
 from kenning.errors import ConfigError, StorageError
 from kenning.memory import search_tables as tables
 from kenning.memory.cache_refresh import CLOSED_DECISIONS
@@ -135,6 +133,8 @@ class DecisionSearch:
         needed = [h for h in corpus.texts if h not in stored]
         cached = tables.cached_vectors(self.store.conn, embedder.key, needed)
         if cached:
+            import numpy as np
+
             vectors.add(list(cached), np.vstack(list(cached.values())).astype(np.float32))
             with self.store.transaction() as conn:
                 tables.record_stored(conn, vectors.identity, cached)
