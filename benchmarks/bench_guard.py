@@ -19,7 +19,6 @@ import ast
 import json
 import os
 import re
-import shutil
 import socket
 import statistics
 import subprocess
@@ -32,6 +31,10 @@ from pathlib import Path
 
 from kenning.service import Service
 from kenning.settings import Settings
+
+# The test suite's stdlib copier, so the benchmark indexes exactly what a test would.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from conftest import copy_stdlib  # noqa: E402
 
 STDLIB = Path(sysconfig.get_paths()["stdlib"])
 INDEXED = ("json", "email", "textwrap.py", "difflib.py", "shlex.py", "csv.py")
@@ -80,14 +83,7 @@ def main() -> None:
     args = parser.parse_args()
     env = {k: v for k, v in os.environ.items() if not k.startswith("KENNING_")} | {"HF_HUB_OFFLINE": "1"}
     with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp) / "repo"
-        root.mkdir()
-        for name in INDEXED:
-            source = STDLIB / name
-            if source.is_dir():
-                shutil.copytree(source, root / name, ignore=shutil.ignore_patterns("__pycache__", "test*"))
-            else:
-                shutil.copy2(source, root / name)
+        root = copy_stdlib(Path(tmp) / "repo", *INDEXED)
         (root / "app").mkdir()
         text = proposed_file()
         content = Path(tmp) / "newmod.py"
