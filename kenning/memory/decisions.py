@@ -57,14 +57,14 @@ class DecisionLog:
     # --- reading -------------------------------------------------------------------
 
     def get(self, decision_id: str | int) -> Decision:
-        return self._read(find_file(self.folders, str(decision_id), "decision"))
+        return self.read(find_file(self.folders, str(decision_id), "decision"))
 
     def scan(self) -> tuple[list[Decision], list[str]]:
         """Every decision that reads, and one message per file that does not."""
         decisions, problems = [], []
         for path in (p for folder in self.folders for p in numbered_files(folder)):
             try:
-                decisions.append(self._read(path))
+                decisions.append(self.read(path))
             except KenningError as e:
                 problems.append(str(e))
         return sorted(decisions, key=lambda d: d.id), problems
@@ -124,7 +124,7 @@ class DecisionLog:
             old = self._superseded_target(supersedes, None) if supersedes is not None else None
             draft = Decision(id="", path="", **fields, supersedes=old.id if old else None)
             path = create_numbered(self.folders, draft.title, lambda new_id: _render(draft, new_id))
-            new = self._read(path)
+            new = self.read(path)
             if old is not None:
                 self._write(dataclasses.replace(old, status="superseded", superseded_by=new.id))
         return new
@@ -166,7 +166,8 @@ class DecisionLog:
             raise InvalidInput("; ".join(problems))
         return decisions
 
-    def _read(self, path: Path) -> Decision:
+    def read(self, path: Path) -> Decision:
+        """The decision one file holds (KenningError naming the file if it does not read)."""
         meta, body = parse(read_text(path), path, required=False)
         display = display_path(path, self.root)
         if "id" not in meta:  # not written by kenning: an ADR in the project's own format
@@ -193,7 +194,7 @@ class DecisionLog:
     def _write(self, decision: Decision) -> Decision:
         path = find_file(self.folders, decision.id, "decision")
         write_atomic(path, _render(decision, decision.id))
-        return self._read(path)
+        return self.read(path)
 
 
 def _checked(fields: dict[str, Any]) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """A rebuildable SQLite cache of the decision log and task board: fast lists, briefs and search.
 
-The Markdown files stay the source of truth: every query first re-reads the files whose
-(mtime_ns, size) changed (see ``cache_refresh``), so a hand edit shows up on the next call.
+The Markdown files stay the source of truth: every query first re-reads the files that
+changed (see ``cache_refresh``), so a hand edit shows up on the next call.
 The cache is its own database file in the index folder (``memory-cache.sqlite3``), apart
 from the code index and its migrations: deleting it loses nothing.
 """
@@ -19,13 +19,13 @@ from pathlib import Path
 from typing import Any
 
 from kenning.errors import InvalidInput, StorageError
-from kenning.memory.cache_refresh import Snapshot, Source, decode, refresh
+from kenning.memory.cache_refresh import Snapshot, Source, Watched, decode, refresh
 from kenning.memory.decisions import DecisionLog
 from kenning.memory.tasks import TaskBoard
 from kenning.models import Decision, Task
 
 CACHE_NAME = "memory-cache.sqlite3"
-_SCHEMA_VERSION = 3
+_SCHEMA_VERSION = 4
 _SCHEMA = """
 CREATE TABLE items (
     id INTEGER PRIMARY KEY,
@@ -42,6 +42,7 @@ CREATE TABLE items (
     depends_on TEXT,
     ticked INTEGER,
     criteria INTEGER,
+    rules INTEGER NOT NULL DEFAULT 0,
     data TEXT,
     problem TEXT,
     UNIQUE (kind, key)
@@ -49,6 +50,7 @@ CREATE TABLE items (
 CREATE INDEX items_status ON items (kind, status, rank, item_id);
 CREATE INDEX items_problem ON items (kind, key) WHERE problem IS NOT NULL;
 CREATE INDEX items_id ON items (kind, item_id, status);
+CREATE INDEX items_rules ON items (kind, item_id) WHERE rules > 0;
 CREATE TABLE generations (kind TEXT PRIMARY KEY, generation INTEGER NOT NULL);
 CREATE VIRTUAL TABLE decision_text USING fts5(title, tags, body, tokenize = 'unicode61');
 """
@@ -123,10 +125,9 @@ class MemoryView:
         return [(decode("decision", data), score) for data, score in rows]
 
     def decisions_with_rules(self) -> Page:
-        """Decisions that carry architecture rules, by id (JSON1 looks inside the cached data)."""
+        """Decisions that carry architecture rules, by id."""
         rows = self.conn.execute(
-            "SELECT data FROM items WHERE kind = 'decision' AND data IS NOT NULL"
-            " AND json_array_length(data, '$.rules') > 0 ORDER BY item_id, key")
+            "SELECT data FROM items WHERE kind = 'decision' AND rules > 0 ORDER BY item_id, key")
         return Page([decode("decision", data) for (data,) in rows], -1, self.problems("decision"))
 
     def decisions_changed_since(self, mtime_ns: int) -> list[Decision]:
@@ -190,8 +191,10 @@ class MemoryCache:
     def __init__(self, index_dir: Path, root: Path, decisions: DecisionLog, tasks: TaskBoard) -> None:
         self.path = index_dir / CACHE_NAME
         self.root = root
-        self.sources: dict[str, tuple[Source, list[Path]]] = {
-            "decision": (decisions, decisions.folders), "task": (tasks, [tasks.folder])}
+        self.sources: dict[str, tuple[Source, list[Watched]]] = {
+            "decision": (decisions, [Watched.of(f, root) for f in decisions.folders]),
+            "task": (tasks, [Watched.of(tasks.folder, root)]),
+        }
         self._seen = {kind: Snapshot() for kind in self.sources}
         self._seen_lock = threading.Lock()  # the HTTP server calls from a thread pool
 
@@ -205,7 +208,7 @@ class MemoryCache:
             with self._seen_lock:
                 for kind in kinds or ("decision", "task"):
                     source, folders = self.sources[kind]
-                    self._seen[kind] = refresh(conn, kind, source, folders, self.root, self._seen[kind])
+                    self._seen[kind] = refresh(conn, kind, source, folders, self._seen[kind])
             yield MemoryView(conn)
         except sqlite3.Error as e:
             raise StorageError(f"the memory cache {self.path} failed ({e}); delete it to rebuild it") from e

@@ -43,14 +43,14 @@ class TaskBoard:
         return cls(root / TASKS_FOLDER, root=root)
 
     def get(self, task_id: str | int) -> Task:
-        return self._read(find_file([self.folder], str(task_id), "task"))
+        return self.read(find_file([self.folder], str(task_id), "task"))
 
     def scan(self) -> tuple[list[Task], list[str]]:
         """Every task that reads, and one message per file that does not."""
         tasks, problems = [], []
         for path in numbered_files(self.folder):
             try:
-                tasks.append(self._read(path))
+                tasks.append(self.read(path))
             except KenningError as e:
                 problems.append(str(e))
         return tasks, problems
@@ -74,7 +74,7 @@ class TaskBoard:
             deps = self._checked_deps(None, depends_on)
             draft = Task(id="", path="", status="open", created=now, updated=now, depends_on=deps, **fields)
             path = create_numbered([self.folder], draft.title, lambda new_id: _render(draft, new_id))
-            return self._read(path)
+            return self.read(path)
 
     def update(self, task_id: str | int, *, status: str | None = None, note: str | None = None,
                tick: int | None = None, **fields: Any) -> Task:
@@ -155,14 +155,15 @@ class TaskBoard:
             raise InvalidInput(f"task {task_id} cannot depend on {', '.join(deps)}: that makes a cycle")
         return deps
 
-    def _read(self, path: Path) -> Task:
+    def read(self, path: Path) -> Task:
+        """The task one file holds (KenningError naming the file if it does not read)."""
         meta, body = parse(read_text(path), path)
         return _from_file(path, meta, body, display_path(path, self.root))
 
     def _write(self, task: Task) -> Task:
         path = find_file([self.folder], task.id, "task")
         write_atomic(path, _render(task, task.id))
-        return self._read(path)
+        return self.read(path)
 
 
 def pick_next(tasks: Iterable[Task]) -> Task | None:
