@@ -136,3 +136,16 @@ def test_the_embedded_text_leads_with_title_then_decision_and_is_capped(service)
     assert decision_text(made).startswith(
         "Keep memory as Markdown with YAML front matter. Decisions and tasks are plain files")
     assert len(decision_text(replace(made, context="word " * 1_000))) == TEXT_LIMIT
+
+
+def test_embed_gives_new_decisions_their_vectors_before_any_search(service):
+    made = service.add_decision("Pin the CI runner image by digest", "Image updates broke builds.",
+                                "The CI config names the image by sha256 digest.")
+    cached_before = cached_vectors(service)
+    result = service.embed()
+    assert result["decisions_encoded"] == 1
+    assert cached_vectors(service) == cached_before + 1
+    assert stored_vectors(service) == len(service.list_decisions())
+    assert service.embed()["decisions_encoded"] == 0  # nothing new: nothing encoded
+    hits = service.search_decisions("CI runner image digest", limit=1)
+    assert ids(hits) == [made.id] and cached_vectors(service) == cached_before + 1

@@ -98,13 +98,13 @@ def stats(root: RootOption = None, as_json: JsonOption = False) -> None:
 
 @app.command()
 def embed(root: RootOption = None, as_json: JsonOption = False) -> None:
-    """Embed symbols that have no vector yet (after indexing with embed_on_index = false)."""
+    """Embed symbols that have no vector yet (after `kenning index --no-embed`), and decisions."""
     result = run_with_progress("embedding", open_service(root).embed, quiet=as_json)
     if as_json:
         emit_json(result)
         return
-    stdout.print(f"embedded {result['encoded']} new texts; {result['embedded']} of {result['symbols']}"
-                 " symbols have vectors", markup=False)
+    stdout.print(f"embedded {result['encoded']} new symbol texts and {result['decisions_encoded']} decisions;"
+                 f" {result['embedded']} of {result['symbols']} symbols have vectors", markup=False)
 
 
 def _read_code(code_file: Path | None, code: str | None) -> bytes | None:

@@ -105,17 +105,20 @@ class DecisionSearch:
         return DecisionHits([(found[i], fused[i]) for i in order],
                             why={i: _why(i, lists, similarity) for i in order})
 
+    def embed(self) -> int:
+        """Give every decision its vector now rather than on the first search; how many were encoded."""
+        if not self.settings.embed_on_index:
+            return 0
+        with self.cache.view("decision") as view:
+            corpus = self._corpus_of(view)
+        return self._in_step(corpus)[1] if corpus.by_id else 0
+
     # --- dense ---------------------------------------------------------------------------
 
     def _dense(self, query: str, corpus: _Corpus, pool: int, status: str | None) -> list[tuple[str, float]]:
         """(decision id, cosine) nearest to the query, after bringing the vector store in step."""
-        parts = parts_for(self.settings, self.store)
-        with self._lock:
-            vectors = self._vector_store(parts.embedder.key)
-            if self._synced != corpus.key:
-                self._sync(corpus, vectors)
-                self._synced = corpus.key
-        found = vectors.query(parts.embedder.encode([query])[0], pool)
+        vectors, _ = self._in_step(corpus)
+        found = vectors.query(parts_for(self.settings, self.store).embedder.encode([query])[0], pool)
         hits = []
         for digest, similarity in found:
             if similarity < MIN_SIMILARITY:
@@ -124,8 +127,20 @@ class DecisionSearch:
                      if status is None or corpus.by_id[i].status == status]
         return hits
 
-    def _sync(self, corpus: _Corpus, vectors: VectorStore) -> None:
-        """Add vectors for texts the store lacks (cache first, then the model); delete unused ones."""
+    def _in_step(self, corpus: _Corpus) -> tuple[VectorStore, int]:
+        """The decision vector store holding exactly the corpus's texts, and how many texts were encoded for it."""
+        with self._lock:
+            vectors = self._vector_store(parts_for(self.settings, self.store).embedder.key)
+            encoded = 0
+            if self._synced != corpus.key:
+                encoded = self._sync(corpus, vectors)
+                self._synced = corpus.key
+        return vectors, encoded
+
+    def _sync(self, corpus: _Corpus, vectors: VectorStore) -> int:
+        """Add vectors for texts the store lacks (cache first, then the model); delete unused ones.
+
+        Returns how many texts the model encoded."""
         embedder = parts_for(self.settings, self.store).embedder
         stored = tables.stored_hashes(self.store.conn, vectors.identity)
         if len(stored) != vectors.count():  # the vector folder was deleted or another one is used: re-add all
@@ -153,6 +168,7 @@ class DecisionSearch:
                 tables.forget_stored(conn, vectors.identity, gone)
         if missing or gone:
             log.info("decision vectors: %d encoded, %d from cache, %d removed", len(missing), len(cached), len(gone))
+        return len(missing)
 
     def _vector_store(self, embedder_key: str) -> VectorStore:
         if self._vectors is None:

@@ -37,11 +37,13 @@ class SearchOps:
     # -- embedding ---------------------------------------------------------------------------
 
     def embed(self, progress=None) -> dict[str, int]:
-        """Embed every symbol that has no vector yet (after `kenning index` with embedding deferred)."""
+        """Embed every symbol that has no vector yet (after `kenning index` with embedding deferred), and
+        every decision, so the first decision search need not."""
         with writer_lock(self.store.index_dir, 300):
             prepare_texts(self.settings, self.store)
             encoded = embed_pending(self.store, self.search_parts, progress)
-        return {"encoded": encoded, **self.index_state()}
+        decisions = self.decision_search.embed()  # type: ignore[attr-defined]  # MemoryOps
+        return {"encoded": encoded, "decisions_encoded": decisions, **self.index_state()}
 
     def index_state(self) -> dict[str, int]:
         symbols, embedded = tables.search_counts(self.store.conn)
