@@ -183,4 +183,13 @@ def _write_record(root: Path, record: dict) -> None:
         return
     file.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(file, json.dumps(record, indent=2) + "\n")
+    _keep_out_of_git(file)
+
+
+def _keep_out_of_git(file: Path) -> None:
+    """List the record in its folder's .gitignore: it names this machine's interpreter, so it is not shared."""
+    ignore = file.parent / ".gitignore"
+    lines = ignore.read_text(encoding="utf-8").splitlines() if ignore.exists() else []
+    if file.name not in (line.strip() for line in lines):
+        write_atomic(ignore, "\n".join([*lines, file.name]) + "\n")
 
