@@ -35,6 +35,12 @@ def test_index_summary_line_when_not_a_terminal(root):
     assert result.stdout.startswith("indexed 0 files (6 unchanged")
 
 
+def test_index_takes_the_root_as_an_option_too_but_not_two_roots(root, tmp_path):
+    assert kenning("index", "--root", str(root)).stdout.startswith("indexed 0 files (6 unchanged")
+    both = kenning("index", str(tmp_path), "--root", str(root))
+    assert both.returncode == 2 and "two roots given" in both.stderr and not (tmp_path / ".kenning").exists()
+
+
 def test_symbol_json_shape_with_root_relative_paths(root):
     result = kenning("symbol", "JSONDecoder.decode", "--root", str(root), "--json")
     assert result.returncode == 0, result.stderr

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from kenning.cli.app import JsonOption, RootOption, app, emit_json, open_service, run_with_progress, stderr, stdout
+from kenning.errors import InvalidInput
 from kenning.models import Symbol
 
 _REPORT_KEYS = ("files_indexed", "files_unchanged", "files_skipped", "symbols", "edges", "seconds", "skipped_by_reason")
@@ -21,9 +22,12 @@ def index(
         bool, typer.Option("--no-embed", help="Skip embedding now (lexical search works); run `kenning embed` later.")
     ] = False,
     as_json: JsonOption = False,
+    root_option: RootOption = None,
 ) -> None:
     """Index (or incrementally re-index) a project's code."""
-    service = open_service(root, embed_on_index=False if no_embed else None)
+    if root is not None and root_option is not None and root.resolve() != root_option.resolve():
+        raise InvalidInput(f"two roots given ({root} and --root {root_option}); give one")
+    service = open_service(root or root_option, embed_on_index=False if no_embed else None)
     report = run_with_progress("indexing", service.index, quiet=as_json)
     data = report.as_dict()
     if as_json:
