@@ -122,21 +122,21 @@ CASES = [
     ),
     Case(
         "csharp", "Greeter.cs",
-        symbols=[("Greeter.Example.Greetings", "module"),
-                 ("Greeter.Example.Greetings.INamed", "interface"),
-                 ("Greeter.Example.Greetings.INamed.Name", "method"),
-                 ("Greeter.Example.Greetings.Mood", "enum"),
-                 ("Greeter.Example.Greetings.Point", "struct"),
-                 ("Greeter.Example.Greetings.Greeter", "class"),
-                 ("Greeter.Example.Greetings.Greeter.Name", "method"),
-                 ("Greeter.Example.Greetings.Greeter.Greet", "method"),
-                 ("Greeter.Example.Greetings.Greeter.Format", "method"),
-                 ("Greeter.Example.Greetings.Base", "class")],
+        symbols=[("Example.Greetings", "module"),
+                 ("Example.Greetings.INamed", "interface"),
+                 ("Example.Greetings.INamed.Name", "method"),
+                 ("Example.Greetings.Mood", "enum"),
+                 ("Example.Greetings.Point", "struct"),
+                 ("Example.Greetings.Greeter", "class"),
+                 ("Example.Greetings.Greeter.Name", "method"),
+                 ("Example.Greetings.Greeter.Greet", "method"),
+                 ("Example.Greetings.Greeter.Format", "method"),
+                 ("Example.Greetings.Base", "class")],
         imports={("System", "System"), ("System.Collections.Generic", "System.Collections.Generic")},
-        calls={("Add", "seen.Add", "Greeter.Example.Greetings.Greeter.Greet"),
-               ("Format", "Format", "Greeter.Example.Greetings.Greeter.Greet")},
-        heritage={("inherit", "Base", "Greeter.Example.Greetings.Greeter"),
-                  ("inherit", "INamed", "Greeter.Example.Greetings.Greeter")},
+        calls={("Add", "seen.Add", "Example.Greetings.Greeter.Greet"),
+               ("Format", "Format", "Example.Greetings.Greeter.Greet")},
+        heritage={("inherit", "Base", "Example.Greetings.Greeter"),
+                  ("inherit", "INamed", "Example.Greetings.Greeter")},
     ),
     Case(
         "ruby", "greeter.rb",
@@ -150,16 +150,16 @@ CASES = [
     ),
     Case(
         "php", "Greeter.php",
-        symbols=[("Greeter.App\\Greetings", "module"), ("Greeter.Named", "interface"),
-                 ("Greeter.Named.name", "method"), ("Greeter.Greeter", "class"),
-                 ("Greeter.Greeter.seen", "field"), ("Greeter.Greeter.name", "method"),
-                 ("Greeter.Greeter.greet", "method"), ("Greeter.welcome", "function")],
+        symbols=[("App.Greetings", "module"), ("App.Greetings.Named", "interface"),
+                 ("App.Greetings.Named.name", "method"), ("App.Greetings.Greeter", "class"),
+                 ("App.Greetings.Greeter.seen", "field"), ("App.Greetings.Greeter.name", "method"),
+                 ("App.Greetings.Greeter.greet", "method"), ("App.Greetings.welcome", "function")],
         imports={("App\\Support\\Base", "App\\Support\\Base"), ("Logger", "Psr\\Log\\LoggerInterface"),
                  ("Clock", "App\\Support\\Clock"), ("Fmt", "App\\Support\\Format"),
                  ("/helpers.php", "/helpers.php")},
-        calls={("sprintf", "sprintf", "Greeter.Greeter.greet"), ("greet", "greet", "Greeter.welcome")},
-        heritage={("inherit", "Base", "Greeter.Greeter"), ("implement", "Named", "Greeter.Greeter")},
-        docstrings={"Greeter.Greeter": "Says hello."},
+        calls={("sprintf", "sprintf", "App.Greetings.Greeter.greet"), ("greet", "greet", "App.Greetings.welcome")},
+        heritage={("inherit", "Base", "App.Greetings.Greeter"), ("implement", "Named", "App.Greetings.Greeter")},
+        docstrings={"App.Greetings.Greeter": "Says hello."},
     ),
 ]
 
@@ -207,3 +207,25 @@ def test_function_symbols_span_their_bodies():
     cpp = [s for s in parse_fixture("cpp", "greeter.cpp").symbols if s.name == "greet"]
     assert sorted((s.start_line, s.end_line) for s in cpp) == [(14, 14), (21, 24)]
 
+
+
+@pytest.mark.parametrize(("language", "path", "source", "expected"), [
+    # A Maven layout: the package, not the folder, names the class.
+    ("java", "src/main/java/com/acme/model/User.java",
+     b"package com.acme.model;\n\npublic class User {\n    public String name() { return \"x\"; }\n}\n",
+     ("com.acme.model", ["com.acme.model.User", "com.acme.model.User.name"])),
+    ("csharp", "src/Models/User.cs",
+     b"namespace Acme.Models;\n\npublic class User\n{\n    public string Name() { return \"x\"; }\n}\n",
+     ("Acme.Models", ["Acme.Models.User", "Acme.Models.User.Name"])),
+    ("csharp", "src/Outer.cs",
+     b"namespace Acme\n{\n    namespace Inner\n    {\n        class Box { }\n    }\n}\n",
+     ("Acme", ["Acme", "Acme.Inner", "Acme.Inner.Box"])),
+    ("php", "src/Models/User.php",
+     b"<?php\nnamespace Acme\\Models;\n\nclass User {\n    public function save() { return 1; }\n}\n",
+     ("Acme.Models", ["Acme.Models", "Acme.Models.User", "Acme.Models.User.save"])),
+    # No declaration: the path names the code, as for every other language.
+    ("php", "lib/helpers.php", b"<?php\nfunction helper() { return 1; }\n", ("lib.helpers", ["lib.helpers.helper"])),
+])
+def test_declared_packages_and_namespaces_name_the_code(language, path, source, expected):
+    parsed = parse_source(path, source, language)
+    assert (parsed.module, [s.qualified_name for s in parsed.symbols]) == expected

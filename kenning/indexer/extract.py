@@ -17,7 +17,7 @@ from tree_sitter import Node, QueryCursor
 
 from kenning.indexer.fingerprint import TokenStream, fingerprint, shape, tokenize
 from kenning.indexer.languages import CompiledLanguage, compiled, new_parser
-from kenning.indexer.modules import module_name
+from kenning.indexer.modules import declared_module, module_name, namespace_name
 from kenning.models import ParsedFile, Reference, Symbol
 
 SIGNATURE_LIMIT = 300
@@ -61,12 +61,12 @@ def parse_source(path: str, data: bytes, language: str, *, mtime_ns: int = 0) ->
         decode_errors = True
     tree = new_parser(language).parse(data)
     root = tree.root_node
-    module = module_name(path, language)
+    module, prefix = declared_module(language, root) or (module_name(path, language),) * 2
 
     # Each query runs once; definitions and references both read its matches.
     tag_matches = QueryCursor(lang.tags).matches(root)
     extra_matches = QueryCursor(lang.extras).matches(root) if lang.extras is not None else []
-    definitions = _definitions(lang, root, module, [*extra_matches, *tag_matches])
+    definitions = _definitions(lang, root, prefix, [*extra_matches, *tag_matches])
     stream = tokenize(data, lang.spec.comment_style)
     symbols = tuple(_symbol(d, lang, path, data, stream) for d in definitions)
     references = _references(lang, root, path, definitions, tag_matches, extra_matches)
@@ -115,6 +115,11 @@ def _definitions(lang: CompiledLanguage, root: Node, module: str, matches: list)
     scopes = _scope_ranges(lang, root)
     for definition in definitions:
         owner = definition.parent.qualified_name if definition.parent else module
+        namespace = namespace_name(lang.spec.name, definition.node, definition.name)
+        if namespace is not None:  # names itself: the file's prefix may be this very namespace
+            parent = definition.parent
+            definition.qualified_name = f"{parent.qualified_name}.{namespace}" if parent else namespace
+            continue
         extra = definition.scope or _receiver(lang, definition.node) or _enclosing_scope(scopes, definition)
         if extra:
             owner = f"{owner}.{extra}"
