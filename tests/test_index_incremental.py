@@ -59,6 +59,16 @@ def test_touched_but_identical_file_is_not_reparsed(project):
     assert project.index().files_unchanged == 6  # the new mtime was recorded
 
 
+def test_an_index_from_another_extractor_version_is_parsed_again_in_full(project):
+    symbols = sorted(s.qualified_name for s in project.store.all_symbols())
+    with project.store.transaction() as conn:
+        project.store.set_meta(conn, "extractor_version", "1")  # as an older kenning left it
+    report = project.index()
+    assert (report.files_indexed, report.files_unchanged) == (6, 0)
+    assert sorted(s.qualified_name for s in project.store.all_symbols()) == symbols
+    assert project.index().files_indexed == 0
+
+
 def test_deleted_file_symbols_and_references_vanish(project):
     (project.root / "textwrap.py").unlink()
     report = project.index()

@@ -41,6 +41,11 @@ _TEMPLATE_ARGS = re.compile(r"<[^<>]*>")
 _COMMENT_MARKERS = re.compile(r"^\s*(?:/\*\*?|\*/|\*|///?|#)\s?|\s*\*/\s*$", re.MULTILINE)
 
 
+# Bump whenever parse_source gives different output for the same bytes: an index made by an
+# older extractor is then re-parsed in full instead of keeping stale names for unchanged files.
+EXTRACTOR_VERSION = "2"  # 2: Java packages and C#/PHP namespaces name the code
+
+
 @dataclass(slots=True)
 class _Definition:
     node: Node

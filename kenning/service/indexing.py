@@ -8,6 +8,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from kenning.indexer.extract import EXTRACTOR_VERSION
 from kenning.indexer.pipeline import Skipped, Unchanged, jobs_for, parse_many
 from kenning.indexer.resolve import Resolver
 from kenning.indexer.walker import walk
@@ -24,6 +25,7 @@ _BATCH = 200
 # Set in the same transaction as the files it describes, cleared once references are resolved,
 # so a run killed in between resolves on the next run even if no file changed.
 _DIRTY = "resolution_dirty"
+_EXTRACTOR = "extractor_version"
 
 
 def run_index(
@@ -37,11 +39,14 @@ def run_index(
         states = store.file_states()
         present = {c.path for c in walked.candidates}
         deleted = sorted(set(states) - present)
-        # Same size and mtime: unchanged without reading it. Otherwise the hash decides.
-        changed = [c for c in walked.candidates if states.get(c.path, ("", -1, -1))[1:] != (c.size, c.mtime_ns)]
+        # Same size and mtime: unchanged without reading it. Otherwise the hash decides. An index
+        # made by another extractor version trusts neither: every file is parsed again.
+        current = store.get_meta(_EXTRACTOR) == EXTRACTOR_VERSION
+        changed = [c for c in walked.candidates
+                   if not current or states.get(c.path, ("", -1, -1))[1:] != (c.size, c.mtime_ns)]
         report.files_unchanged = len(walked.candidates) - len(changed)
         report.files_deleted = len(deleted)
-        known = {path: state[0] for path, state in states.items()}
+        known = {path: state[0] for path, state in states.items()} if current else {}
         jobs = jobs_for(settings.root, changed, known, settings.max_line_length)
 
         parsed: list[ParsedFile] = []
@@ -89,6 +94,7 @@ def run_index(
                 _resolve_stored(store)
         with store.transaction() as conn:
             store.set_meta(conn, "last_indexed_at", str(time.time()))
+            store.set_meta(conn, _EXTRACTOR, EXTRACTOR_VERSION)  # only now: a killed run re-parses again
         # Lexical search works from here on; embedding (unless deferred) reports on `progress`.
         prepare_search(settings, store, progress)
         counts = store.counts()
