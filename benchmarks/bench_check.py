@@ -1,6 +1,6 @@
 """`kenning check` on an already-indexed repository of about 5,000 files.
 
-Run by hand: .venv/bin/python benchmarks/bench_check.py [--copies 3]. Builds a tree of `--copies` copies of
+Run by hand: .venv/bin/python benchmarks/bench_check.py [--copies 3] [--tree DIR]. Builds a tree of `--copies` copies of
 the running interpreter's stdlib (without site-packages; 1,790 .py files each on Python 3.11), indexes it
 without embeddings, writes layering, forbid, must-go-through and no-cycle rules into kenning.toml, then times
 `kenning check --json` as a user runs it (a fresh process each time).
@@ -36,14 +36,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--copies", type=int, default=3)
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--tree", type=Path, help="build the tree here and keep it, or reuse it if it is there"
+                                                   " (re-indexing it is then a no-op)")
     args = parser.parse_args()
     stdlib = Path(sysconfig.get_paths()["stdlib"])
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "KENNING_EMBED_ON_INDEX": "false"}
     kenning = [sys.executable, "-m", "kenning"]
     with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp) / "repo"
+        root = args.tree or Path(tmp) / "repo"
         for n in range(args.copies):
-            shutil.copytree(stdlib, root / f"copy{n}", ignore=shutil.ignore_patterns("site-packages", "__pycache__"))
+            if not (root / f"copy{n}").exists():
+                shutil.copytree(stdlib, root / f"copy{n}",
+                                ignore=shutil.ignore_patterns("site-packages", "__pycache__"))
         (root / "kenning.toml").write_text(RULES)
         started = time.perf_counter()
         report = json.loads(subprocess.run([*kenning, "index", str(root), "--json"], env=env, check=True,

@@ -341,9 +341,10 @@ class IndexStore:
         rows = self.conn.execute(
             "SELECT f.path, r.line, r.kind, r.text, r.target, r.target_path, r.confidence FROM refs r"
             " JOIN files f ON f.id = r.file_id"
-            " WHERE r.kind = 'import'"
-            " OR (r.kind IN ('call', 'inherit', 'implement') AND r.target_path IS NOT NULL"
-            "     AND r.target_path != f.path AND r.confidence >= ?)",
+            # The first condition is the refs_dependency index's own, word for word, so SQLite reads
+            # that index instead of every reference.
+            " WHERE (r.kind = 'import' OR (r.kind IN ('call', 'inherit', 'implement') AND r.target_path IS NOT NULL))"
+            " AND (r.kind = 'import' OR (r.target_path != f.path AND r.confidence >= ?))",
             (min_confidence,),
         )
         return list(rows)
