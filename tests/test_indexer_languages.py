@@ -229,3 +229,21 @@ def test_function_symbols_span_their_bodies():
 def test_declared_packages_and_namespaces_name_the_code(language, path, source, expected):
     parsed = parse_source(path, source, language)
     assert (parsed.module, [s.qualified_name for s in parsed.symbols]) == expected
+
+
+def test_ruby_parameters_and_locals_are_not_calls():
+    # The shipped tags count a bare identifier as a call "unless local": the grammar's locals.scm decides.
+    source = b"""def greet(who, greeting = "hi", &blk)
+  total = 0
+  [1, 2].each { |item| total += item; shout }
+  item
+  format("%s %s", greeting, who) + total.to_s
+end
+
+def other
+  who
+end
+"""
+    calls = [(r.name, r.line) for r in parse_source("g.rb", source, "ruby").references if r.kind == "call"]
+    # `item` after its block and `who` in another method are not locals there: Ruby reads them as calls.
+    assert calls == [("each", 3), ("shout", 3), ("item", 4), ("format", 5), ("to_s", 5), ("who", 9)]

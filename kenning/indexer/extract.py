@@ -17,6 +17,7 @@ from tree_sitter import Node, QueryCursor
 
 from kenning.indexer.fingerprint import TokenStream, fingerprint, shape, tokenize
 from kenning.indexer.languages import CompiledLanguage, compiled, new_parser
+from kenning.indexer.local_names import LocalNames
 from kenning.indexer.modules import declared_module, module_name, namespace_name
 from kenning.models import ParsedFile, Reference, Symbol
 
@@ -43,7 +44,7 @@ _COMMENT_MARKERS = re.compile(r"^\s*(?:/\*\*?|\*/|\*|///?|#)\s?|\s*\*/\s*$", re.
 
 # Bump whenever parse_source gives different output for the same bytes: an index made by an
 # older extractor is then re-parsed in full instead of keeping stale names for unchanged files.
-EXTRACTOR_VERSION = "2"  # 2: Java packages and C#/PHP namespaces name the code
+EXTRACTOR_VERSION = "3"  # 2: Java packages, C#/PHP namespaces name the code; 3: Ruby locals are not calls
 
 
 @dataclass(slots=True)
@@ -289,8 +290,9 @@ def _references(
         if current is None or _REFERENCE_PRIORITY[kind] < _REFERENCE_PRIORITY[current[0]]:
             raw[key] = (kind, name, text, node.start_point[0] + 1, node.start_byte)
 
+    local_names = LocalNames(lang.locals, root) if lang.locals is not None else None
     # Our query may add references too, e.g. calls for C and C++, whose tags have none.
-    for _, captures in [*tag_matches, *extra_matches]:
+    for number, (pattern, captures) in enumerate([*tag_matches, *extra_matches]):
         names = captures.get("name")
         if not names:
             continue
@@ -301,6 +303,9 @@ def _references(
             name_node = names[0]
             if kind is None or name_node.start_byte in name_starts:
                 continue
+            if (local_names is not None and number < len(tag_matches) and pattern in lang.not_local_patterns
+                    and local_names.is_local(name_node)):
+                continue  # a variable read, which the pattern's `(#is-not? local)` excludes
             add(kind, _text(name_node).strip(), _reference_text(nodes[0], name_node), name_node)
     for _, captures in extra_matches:
         _extra_references(captures, add, lang.spec.import_separator)

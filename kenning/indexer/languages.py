@@ -104,6 +104,10 @@ class CompiledLanguage:
     tags: Query
     extras: Query | None
     errors: Query
+    # Tags patterns that hold only for non-locals, `(#is-not? local)`, and the grammar's own
+    # locals query that decides it (see local_names).
+    not_local_patterns: frozenset[int] = frozenset()
+    locals: Query | None = None
 
 
 @lru_cache(maxsize=None)
@@ -114,12 +118,19 @@ def compiled(name: str) -> CompiledLanguage:
     language = Language(getattr(module, spec.grammar[1])())
     tags_text = "\n".join(_read_distribution_file(dist, path) for dist, path in spec.tags)
     extras_text = "\n".join(_read_project_query(query) for query in spec.queries or (name,))
+    tags = Query(language, tags_text)
+    not_local = frozenset(i for i in range(tags.pattern_count)
+                          if tags.pattern_assertions(i).get("local") == (None, False))
+    locals_text = "\n".join(_read_distribution_file(dist, path.replace("/tags.scm", "/locals.scm"))
+                             for dist, path in spec.tags) if not_local else ""
     return CompiledLanguage(
         spec=spec,
         language=language,
-        tags=Query(language, tags_text),
+        tags=tags,
         extras=Query(language, extras_text) if extras_text else None,
         errors=Query(language, "(ERROR) @error"),
+        not_local_patterns=not_local,
+        locals=Query(language, locals_text) if locals_text else None,
     )
 
 
