@@ -1,11 +1,13 @@
 """The web UI in a real headless Chromium (Playwright) against a real `kenning serve` with a token.
 
-Screenshots of each page go to docs/screenshots/. Skipped only where chromium or the
+Each page is screenshotted; with KENNING_UPDATE_SCREENSHOTS=1 the shots replace docs/screenshots/
+(otherwise they go to a tmp folder, so a test run never edits tracked files). Skipped only where chromium or the
 playwright package is missing (`make test` installs chromium first when it can).
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -22,7 +24,7 @@ pytestmark = pytest.mark.skipif(
     CHROMIUM is None, reason="no `chromium` on PATH: install it with `apt-get install -y chromium` (make test tries)"
 )
 
-SHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+DOC_SHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 TOKEN = "browser-test-token"
 RULE = '[[rules]]\nforbid = { from = "inventory.py", to = "json" }\ndescription = "inventory stays pure"\n'
 
@@ -80,12 +82,20 @@ def page(server):
         browser.close()
 
 
-def _shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory) -> Path:
+    if os.environ.get("KENNING_UPDATE_SCREENSHOTS") == "1":
+        DOC_SHOTS.mkdir(parents=True, exist_ok=True)
+        return DOC_SHOTS
+    return tmp_path_factory.mktemp("screenshots")
 
 
-def test_accept_a_decision_made_through_the_api(server, page):
+@pytest.fixture
+def shot(page, shots):
+    return lambda name: page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
+
+
+def test_accept_a_decision_made_through_the_api(server, page, shot):
     base, root, api = server
     made = api.post("/decisions", json={"title": "Bins are numbered left to right", "context": "Pickers get lost.",
                                         "decision": "Number bins from the aisle entrance.",
@@ -97,15 +107,15 @@ def test_accept_a_decision_made_through_the_api(server, page):
     page.reload()
     assert page.get_by_role("heading", name="Overview").is_visible()
     assert page.get_by_text("inventory.py may not depend on json").first.is_visible()
-    _shot(page, "overview")
+    shot("overview")
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Decisions").click()
     link = page.get_by_role("link", name=f"{made['id']} · Bins are numbered left to right")
     assert link.is_visible()
-    _shot(page, "decisions")
+    shot("decisions")
     link.click()
     accept = page.get_by_role("button", name=f"Accept decision {made['id']}")
-    _shot(page, "decision")
+    shot("decision")
     accept.click()
     page.get_by_role("status").wait_for()
     assert page.get_by_role("status").inner_text() == "Status saved."
@@ -113,7 +123,7 @@ def test_accept_a_decision_made_through_the_api(server, page):
     assert api.get(f"/decisions/{made['id']}").json()["status"] == "accepted"
 
 
-def test_symbol_graph_renders_nodes(server, page):
+def test_symbol_graph_renders_nodes(server, page, shot):
     base, _, _ = server
     page.goto(base + "/ui/symbol?name=restock")
     nodes = page.locator("svg.graph g.node")
@@ -126,24 +136,24 @@ def test_symbol_graph_renders_nodes(server, page):
     page.wait_for_url("**/ui/symbol?name=inventory.Shelf.put")
     page.goto(base + "/ui/symbol?name=json.loads&depth=2")  # a busier neighbourhood for the screenshot
     assert page.locator("svg.graph g.node").count() > 5
-    _shot(page, "symbol-graph")
+    shot("symbol-graph")
 
 
-def test_other_pages_render_and_stay_on_this_server(server, page):
+def test_other_pages_render_and_stay_on_this_server(server, page, shot):
     base, _, _ = server
     page.goto(base + "/ui/graph?depth=2")
     assert page.locator("svg.graph path.edge.violation").count() == 1  # inventory -> json breaks the rule
-    _shot(page, "module-graph")
+    shot("module-graph")
     page.goto(base + "/ui/tasks")
     assert page.get_by_role("heading", name="in progress").is_visible()
-    _shot(page, "tasks")
+    shot("tasks")
     page.get_by_role("link", name="Count shelves").click()
     assert page.get_by_text("acceptance item 1 is not ticked").is_visible()
-    _shot(page, "task")
+    shot("task")
     page.goto(base + "/ui/search")
     page.get_by_label("Does this already exist?").fill("record a delivery")
     page.get_by_role("button", name="Search").click()
     assert page.locator(".hits code", has_text="inventory.restock").first.is_visible()
-    _shot(page, "search")
+    shot("search")
     foreign = [url for url in page.requests if not url.startswith(base)]
     assert foreign == []
