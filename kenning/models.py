@@ -75,6 +75,9 @@ class ParsedFile:
     references: tuple[Reference, ...] = ()
     parse_errors: int = 0  # syntax-error nodes tree-sitter recovered from
     decode_errors: bool = False  # the bytes were not valid UTF-8
+    # What the service's per-file hook (see indexer.pipeline.parse_many) computed from the file in
+    # the worker that parsed it; opaque to the indexer, one entry per symbol.
+    enrichment: tuple | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,11 +6,12 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from kenning.indexer.pipeline import Skipped, Unchanged, jobs_for, parse_many
 from kenning.indexer.resolve import Resolver
 from kenning.indexer.walker import walk
+from kenning.memory import search_rows
 from kenning.memory.index_store import IndexStore, writer_lock
 from kenning.models import IndexReport, ParsedFile, Reference
 from kenning.service.search_index import prepare_search
@@ -54,7 +55,9 @@ def run_index(
         flushed = store.get_meta(_DIRTY) == "1"
         if progress:
             progress(0, len(jobs))
-        for done, outcome in enumerate(parse_many(jobs, settings.workers), start=1):
+        # Search rows (lexical words, clone bands, texts to embed) are computed in the parser workers.
+        outcomes = parse_many(jobs, settings.workers, search_rows.for_file)
+        for done, outcome in enumerate(outcomes, start=1):
             if isinstance(outcome, ParsedFile):
                 parsed.append(outcome)
                 report.files_indexed += 1
@@ -89,7 +92,7 @@ def run_index(
                 _resolve_stored(store)
         with store.transaction() as conn:
             store.set_meta(conn, "last_indexed_at", str(time.time()))
-        # Lexical search works from here on; embedding (unless deferred) reports on `progress`.
+        # Rows written without search rows get them here; embedding (unless deferred) reports on `progress`.
         prepare_search(settings, store, progress)
         counts = store.counts()
     report.files_skipped = sum(report.skipped_by_reason.values())
@@ -119,12 +122,11 @@ def _write_resolved(store: IndexStore, parsed: list[ParsedFile]) -> None:
         resolved.append(_with_references(file, refs))
     # One transaction: the tables start empty, so their indexes are built once at the end.
     with store.transaction() as conn, store.indexes_deferred(conn):
-        store.write_files(conn, resolved)
+        store.write_files(conn, resolved, fresh=True)
 
 
 def _with_references(file: ParsedFile, references: list) -> ParsedFile:
-    return ParsedFile(file.path, file.language, file.module, file.content_hash, file.size, file.mtime_ns,
-                      file.symbols, tuple(references), file.parse_errors, file.decode_errors)
+    return replace(file, references=tuple(references))
 
 
 def _resolve_stored(store: IndexStore) -> None:
