@@ -16,6 +16,10 @@ REFERENCE_KINDS = ("call", "import", "inherit", "implement", "type")
 GUARD_KINDS = ("duplicate-exact", "rule", "duplicate", "similar")
 
 
+def _fields_of(obj) -> tuple:
+    return tuple(getattr(obj, name) for name in obj.__slots__)
+
+
 @dataclass(frozen=True, slots=True)
 class Symbol:
     qualified_name: str
@@ -31,6 +35,9 @@ class Symbol:
     body_hash: str = ""  # exact text of the definition
     fingerprint: str = ""  # normalized token stream: identifiers and literals abstracted
     shape: str = ""  # the normalized tokens themselves (space separated, capped), for near-clone search
+
+    def __reduce__(self):  # tens of thousands cross from parser workers: pickle as a plain tuple
+        return (Symbol, _fields_of(self))
 
     def public(self) -> dict[str, Any]:
         """The JSON shape every adapter shows for a symbol."""
@@ -59,6 +66,9 @@ class Reference:
     target: str | None = None  # resolved qualified name (a symbol or, for imports, a module)
     target_path: str | None = None
     confidence: float = 0.0  # 0 unresolved .. 1 certain
+
+    def __reduce__(self):
+        return (Reference, _fields_of(self))
 
 
 @dataclass(frozen=True, slots=True)

@@ -137,11 +137,14 @@ class IndexStore:
         rows = self.conn.execute("SELECT path, content_hash, size, mtime_ns FROM files")
         return {path: (digest, size, mtime) for path, digest, size, mtime in rows}
 
-    def write_files(self, conn: sqlite3.Connection, parsed: Iterable[ParsedFile], fresh: bool = False) -> None:
+    def write_files(self, conn: sqlite3.Connection, parsed: Iterable[ParsedFile], fresh: bool = False,
+                    references: bool = True) -> dict[str, int]:
         """Replace each file's symbols and references, with the search rows of files that carry
         them (`search_rows`, computed in the indexer's workers); call inside `transaction()`.
-        `fresh`: the tables are empty, so there is nothing to replace."""
+        `fresh`: the tables are empty, so there is nothing to replace. `references=False` leaves
+        them for `write_references`. Returns each file's id."""
         now = time.time()
+        file_ids: dict[str, int] = {}
         for file in parsed:
             if not fresh:
                 lexical.delete_file_rows(conn, [file.path])
@@ -152,7 +155,7 @@ class IndexStore:
                 (file.path, file.language, file.module, file.content_hash, file.size, file.mtime_ns,
                  file.parse_errors, int(file.decode_errors), now),
             )
-            file_id = cursor.lastrowid
+            file_id = file_ids[file.path] = cursor.lastrowid
             # The ids SQLite would choose, chosen here so the lexical and search rows can use them.
             first = conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM symbols").fetchone()[0]
             ids = range(first, first + len(file.symbols))
@@ -170,12 +173,17 @@ class IndexStore:
             else:
                 search_rows.write(conn, [(sid, s.docstring, row)
                                          for sid, s, row in zip(ids, file.symbols, file.enrichment)])
-            conn.executemany(
-                "INSERT INTO refs (file_id, source, kind, name, text, line, target, target_path, confidence)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [(file_id, r.source, r.kind, r.name, r.text, r.line, r.target, r.target_path, r.confidence)
-                 for r in file.references],
-            )
+            if references:
+                self.write_references(conn, file_id, file.references)
+        return file_ids
+
+    def write_references(self, conn: sqlite3.Connection, file_id: int, references: Iterable[Reference]) -> None:
+        conn.executemany(
+            "INSERT INTO refs (file_id, source, kind, name, text, line, target, target_path, confidence)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(file_id, r.source, r.kind, r.name, r.text, r.line, r.target, r.target_path, r.confidence)
+             for r in references],
+        )
 
     @contextmanager
     def indexes_deferred(self, conn: sqlite3.Connection) -> Iterator[None]:
