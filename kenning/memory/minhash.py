@@ -78,10 +78,11 @@ def _signatures(item_sets: list[set[bytes]]) -> np.ndarray:
 _SETS_PER_BLOCK = 64
 # Shingles recur across definitions, and hashing them is most of the cost: remember them.
 _ITEM_HASHES: dict[bytes, int] = {}
+_ITEM_HASH_LIMIT = 1 << 17  # ~17 MB; the whole stdlib has 33,378 distinct shingles
 
 
 def _item_hash(item: bytes) -> int:
-    if len(_ITEM_HASHES) >= 1 << 20:
+    if len(_ITEM_HASHES) >= _ITEM_HASH_LIMIT:
         _ITEM_HASHES.clear()
     value = _ITEM_HASHES[item] = int.from_bytes(hashlib.blake2b(item, digest_size=8).digest(), "little")
     return value
