@@ -166,12 +166,15 @@ def corpus_files(root: Path) -> list[tuple[str, str, int]]:
 # -- the runs --------------------------------------------------------------------------------
 
 
-# `kenning index` with the search-preparation step (lexical rows, clone bands) skipped: the code
-# index alone, comparable to the parse floor and to runs from before that step existed.
+# `kenning index` with the search rows (body words, clone bands, texts to embed; computed in the
+# parser workers) and the search-preparation step skipped: the code index alone, comparable to the
+# parse floor and to runs from before search existed.
 _CODE_ONLY = """
 import sys
+import types
 import kenning.service.indexing as indexing
 indexing.prepare_search = lambda *args, **kwargs: 0
+indexing.search_rows = types.SimpleNamespace(for_file=None)
 from kenning.cli import main
 sys.argv = ["kenning", "index", sys.argv[1], "--json"]
 main()

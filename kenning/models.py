@@ -16,6 +16,10 @@ REFERENCE_KINDS = ("call", "import", "inherit", "implement", "type")
 GUARD_KINDS = ("duplicate-exact", "rule", "duplicate", "similar")
 
 
+def _fields_of(obj) -> tuple:
+    return tuple(getattr(obj, name) for name in obj.__slots__)
+
+
 @dataclass(frozen=True, slots=True)
 class Symbol:
     qualified_name: str
@@ -31,6 +35,9 @@ class Symbol:
     body_hash: str = ""  # exact text of the definition
     fingerprint: str = ""  # normalized token stream: identifiers and literals abstracted
     shape: str = ""  # the normalized tokens themselves (space separated, capped), for near-clone search
+
+    def __reduce__(self):  # tens of thousands cross from parser workers: pickle as a plain tuple
+        return (Symbol, _fields_of(self))
 
     def public(self) -> dict[str, Any]:
         """The JSON shape every adapter shows for a symbol."""
@@ -60,6 +67,9 @@ class Reference:
     target_path: str | None = None
     confidence: float = 0.0  # 0 unresolved .. 1 certain
 
+    def __reduce__(self):
+        return (Reference, _fields_of(self))
+
 
 @dataclass(frozen=True, slots=True)
 class ParsedFile:
@@ -75,6 +85,9 @@ class ParsedFile:
     references: tuple[Reference, ...] = ()
     parse_errors: int = 0  # syntax-error nodes tree-sitter recovered from
     decode_errors: bool = False  # the bytes were not valid UTF-8
+    # What the service's per-file hook (see indexer.pipeline.parse_many) computed from the file in
+    # the worker that parsed it; opaque to the indexer, one entry per symbol.
+    enrichment: tuple | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -105,16 +105,17 @@ def test_a_killed_index_run_is_completed_by_the_next_run(tmp_path):
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     database = root / ".kenning" / "index" / "index.sqlite3"
+    # Kill it in the middle of its one first-index transaction: it holds the writer lock, has
+    # parsed for a while, and has committed nothing yet.
     deadline = time.monotonic() + 60
-    # Kill it once it has committed at least one batch of files, before it finishes.
-    while time.monotonic() < deadline and proc.poll() is None:
-        if database.exists() and _files_in(database) > 0:
-            break
+    while time.monotonic() < deadline and proc.poll() is None and not _writer_lock_held(database.parent):
         time.sleep(0.02)
-    if proc.poll() is not None:
-        pytest.fail("the index run finished before it could be killed; use a larger corpus")
+    time.sleep(0.5)
+    if proc.poll() is not None or _files_in(database) > 0:
+        pytest.fail("the index run committed before it could be killed; use a larger corpus")
     proc.send_signal(signal.SIGKILL)
     proc.wait()
+    assert _files_in(database) == 0  # nothing half-written is visible
 
     resumed = _service(root)
     resumed.index()
@@ -129,6 +130,58 @@ def test_a_killed_index_run_is_completed_by_the_next_run(tmp_path):
         )
 
     assert dump(resumed) == dump(fresh)
+
+
+def test_a_run_killed_between_batches_of_an_update_is_completed_by_the_next_run(tmp_path):
+    # A first index of a few files, then many more: the second run commits batch by batch.
+    root = copy_stdlib(tmp_path / "big", "json")
+    _service(root).index()
+    copy_stdlib(root, "email", "asyncio", "xml", "idlelib", "logging", "concurrent")
+    database = root / ".kenning" / "index" / "index.sqlite3"
+    first = _files_in(database)
+    env = {**os.environ, "KENNING_WORKERS": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kenning", "index", str(root)], env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None and _files_in(database) == first:
+        time.sleep(0.02)
+    if proc.poll() is not None:
+        pytest.fail("the index run finished before it could be killed; use a larger corpus")
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert first < _files_in(database)
+
+    resumed = _service(root)
+    resumed.index()
+    fresh_root = copy_stdlib(tmp_path / "fresh", "json", "email", "asyncio", "xml", "idlelib", "logging", "concurrent")
+    fresh = _service(fresh_root)
+    fresh.index()
+
+    def dump(svc):
+        return (
+            sorted((s.qualified_name, s.path, s.start_line, s.fingerprint) for s in svc.store.all_symbols()),
+            sorted((r.path, r.line, r.text, r.target, r.confidence) for _, r in svc.store.all_references()),
+            svc.store.conn.execute("SELECT COUNT(*), COUNT(DISTINCT symbol_id) FROM symbol_bands").fetchone(),
+            svc.store.conn.execute("SELECT COUNT(*) FROM symbol_texts").fetchone(),
+        )
+
+    assert dump(resumed) == dump(fresh)
+
+
+def _writer_lock_held(index_dir: Path) -> bool:
+    import fcntl
+
+    try:
+        with open(index_dir / "write.lock", "a+") as handle:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+            return False
+    except FileNotFoundError:
+        return False
+    except BlockingIOError:
+        return True
 
 
 def _files_in(database: Path) -> int:

@@ -12,6 +12,8 @@ import bisect
 import hashlib
 import re
 from dataclasses import dataclass
+from itertools import accumulate, compress, repeat
+from operator import is_not, itemgetter
 
 SHAPE_TOKEN_LIMIT = 2_000
 
@@ -38,12 +40,32 @@ _COMMENTS = {
 }
 # Alternatives in order of frequency; whitespace runs are matched (and dropped) so the scanner
 # does not retry every alternative at each blank. A string prefix (r"", b"") reads as a name.
-_TOKEN_RES = {
+# The last alternative takes any byte nothing else matches (the scanner skips it), so the
+# matches partition the file and their offsets are running sums of their lengths.
+_PARTS = {
     style: re.compile(
-        rb"(?P<w>\s+)|(?P<i>" + _IDENT + rb")|(?P<c>" + comment + rb")|(?P<s>" + _STRING + rb")|(?P<n>"
-        + _NUMBER + rb")|(?P<o>" + _OPERATOR + rb")"
+        rb"\s+|" + _IDENT + rb"|" + comment + rb"|" + _STRING + rb"|" + _NUMBER + rb"|" + _OPERATOR + rb"|[\s\S]"
     )
     for style, comment in _COMMENTS.items()
+}
+# A part's kind follows from its first byte, given what the alternatives can match there.
+_DROP, _NAME, _NUMBER_KIND, _STRING_KIND = 0, 1, 2, 3
+_DEFAULTS = (None, b"I", b"N", b"S")  # what a part of each kind becomes unless _AS_ITSELF says otherwise
+_OPERATOR_BYTES = b"-+*/%=<>!&|^~?:;,.(){}[]@"
+_KINDS = bytes(
+    _NAME if chr(c).isalpha() and c < 128 or c in b"_$" or c >= 128
+    else _NUMBER_KIND if chr(c).isdigit() and c < 128
+    else _STRING_KIND if c in b"\"'`"
+    else _DROP
+    for c in range(256)
+)
+# Parts kept as themselves: keywords and every operator. A lone quote is a byte no string matched,
+# dropped; '/' alone is the operator, while a longer part starting with '/' is a comment.
+_AS_ITSELF: dict[bytes, bytes | None] = {
+    **{word: word for word in KEYWORDS},
+    **{bytes([c]): bytes([c]) for c in _OPERATOR_BYTES},
+    **{op: op for op in (b"==", b"!=", b"<=", b">=", b"->", b"=>", b"::", b"&&", b"||", b"++", b"--", b"**", b"<<", b">>")},
+    b'"': None, b"'": None, b"`": None,
 }
 
 
@@ -67,24 +89,13 @@ class TokenStream:
 
 def tokenize(data: bytes, comment_style: str = "c") -> TokenStream:
     """Comments dropped, names as I, strings as S, numbers as N, keywords and operators kept."""
-    tokens: list[bytes] = []
-    starts: list[int] = []
-    add_token = tokens.append
-    add_start = starts.append
-    keywords = KEYWORDS
-    for match in _TOKEN_RES[comment_style].finditer(data):
-        kind = match.lastgroup
-        if kind == "w" or kind == "c":
-            continue
-        if kind == "i":
-            word = match.group()
-            add_token(word if word in keywords else b"I")
-        elif kind == "o":
-            add_token(match.group())
-        else:
-            add_token(b"S" if kind == "s" else b"N")
-        add_start(match.start())
-    return TokenStream(tokens, starts)
+    # No Python code per token: every step below iterates in C.
+    parts = _PARTS[comment_style].findall(data)
+    offsets = accumulate(map(len, parts), initial=0)
+    kinds = bytes(map(itemgetter(0), parts)).translate(_KINDS)
+    normalized = list(map(_AS_ITSELF.get, parts, map(_DEFAULTS.__getitem__, kinds)))
+    kept = list(map(is_not, normalized, repeat(None)))
+    return TokenStream(list(compress(normalized, kept)), list(compress(offsets, kept)))
 
 
 def fingerprint(tokens: list[bytes]) -> str:

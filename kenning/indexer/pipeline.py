@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
 from kenning.indexer.extract import content_hash, parse_source
@@ -33,6 +34,9 @@ class Unchanged:
 
 
 Outcome = ParsedFile | Skipped | Unchanged
+# Called in the worker with each parsed file and its bytes; what it returns travels back as the
+# file's `enrichment`. A module-level function, so it pickles to spawned workers.
+Enrich = Callable[[ParsedFile, bytes], tuple]
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,19 +47,20 @@ class ParseJob:
     max_line_length: int
 
 
-def parse_many(jobs: list[ParseJob], workers: int) -> Iterator[Outcome]:
+def parse_many(jobs: list[ParseJob], workers: int, enrich: Enrich | None = None) -> Iterator[Outcome]:
     """Outcomes in job order; uses a process pool for large batches."""
     workers = workers or os.cpu_count() or 1
+    work = partial(parse_job, enrich=enrich) if enrich is not None else parse_job
     if workers == 1 or len(jobs) < PARALLEL_THRESHOLD:
-        yield from map(parse_job, jobs)
+        yield from map(work, jobs)
         return
     # spawn, not fork: the caller may be a threaded server, and forking threads is unsafe.
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        yield from pool.map(parse_job, jobs, chunksize=_CHUNK)
+        yield from pool.map(work, jobs, chunksize=_CHUNK)
 
 
-def parse_job(job: ParseJob) -> Outcome:
+def parse_job(job: ParseJob, enrich: Enrich | None = None) -> Outcome:
     candidate = job.candidate
     try:
         data = (Path(job.root) / candidate.path).read_bytes()
@@ -66,7 +71,8 @@ def parse_job(job: ParseJob) -> Outcome:
         return Skipped(candidate.path, reason)
     if job.known_hash is not None and content_hash(data) == job.known_hash:
         return Unchanged(candidate.path, candidate.mtime_ns)
-    return parse_source(candidate.path, data, candidate.language, mtime_ns=candidate.mtime_ns)
+    parsed = parse_source(candidate.path, data, candidate.language, mtime_ns=candidate.mtime_ns)
+    return parsed if enrich is None else replace(parsed, enrichment=enrich(parsed, data))
 
 
 def jobs_for(root: Path, candidates: Iterable[Candidate], known: dict[str, str], max_line_length: int) -> list[ParseJob]:

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from kenning.errors import IndexBusy, StorageError
-from kenning.memory import lexical
+from kenning.memory import lexical, search_rows
 from kenning.memory.schema import MIGRATIONS, SCHEMA_VERSION
 from kenning.models import FileRecord, ParsedFile, Reference, Symbol
 
@@ -137,47 +137,63 @@ class IndexStore:
         rows = self.conn.execute("SELECT path, content_hash, size, mtime_ns FROM files")
         return {path: (digest, size, mtime) for path, digest, size, mtime in rows}
 
-    def write_files(self, conn: sqlite3.Connection, parsed: Iterable[ParsedFile]) -> None:
-        """Replace each file's symbols and references; call inside `transaction()`."""
+    def write_files(self, conn: sqlite3.Connection, parsed: Iterable[ParsedFile], fresh: bool = False,
+                    references: bool = True) -> dict[str, int]:
+        """Replace each file's symbols and references, with the search rows of files that carry
+        them (`search_rows`, computed in the indexer's workers); call inside `transaction()`.
+        `fresh`: the tables are empty, so there is nothing to replace. `references=False` leaves
+        them for `write_references`. Returns each file's id."""
         now = time.time()
+        file_ids: dict[str, int] = {}
         for file in parsed:
-            lexical.delete_file_rows(conn, [file.path])
-            conn.execute("DELETE FROM files WHERE path=?", (file.path,))
+            if not fresh:
+                lexical.delete_file_rows(conn, [file.path])
+                conn.execute("DELETE FROM files WHERE path=?", (file.path,))
             cursor = conn.execute(
                 "INSERT INTO files (path, language, module, content_hash, size, mtime_ns, parse_errors,"
                 " decode_errors, indexed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (file.path, file.language, file.module, file.content_hash, file.size, file.mtime_ns,
                  file.parse_errors, int(file.decode_errors), now),
             )
-            file_id = cursor.lastrowid
+            file_id = file_ids[file.path] = cursor.lastrowid
+            # The ids SQLite would choose, chosen here so the lexical and search rows can use them.
+            first = conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM symbols").fetchone()[0]
+            ids = range(first, first + len(file.symbols))
             conn.executemany(
-                "INSERT INTO symbols (file_id, qualified_name, name, kind, language, start_line, end_line,"
+                "INSERT INTO symbols (id, file_id, qualified_name, name, kind, language, start_line, end_line,"
                 " signature, docstring, parent, body_hash, fingerprint, shape)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [(file_id, s.qualified_name, s.name, s.kind, s.language, s.start_line, s.end_line,
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(sid, file_id, s.qualified_name, s.name, s.kind, s.language, s.start_line, s.end_line,
                   s.signature, s.docstring, s.parent, s.body_hash, s.fingerprint, s.shape)
-                 for s in file.symbols],
+                 for sid, s in zip(ids, file.symbols)],
             )
-            lexical.insert_file_rows(conn, file_id)
-            conn.executemany(
-                "INSERT INTO refs (file_id, source, kind, name, text, line, target, target_path, confidence)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [(file_id, r.source, r.kind, r.name, r.text, r.line, r.target, r.target_path, r.confidence)
-                 for r in file.references],
-            )
+            if file.enrichment is None:
+                lexical.insert_rows(conn, [(sid, s.name, s.qualified_name, s.signature, s.docstring)
+                                           for sid, s in zip(ids, file.symbols)])
+            else:
+                search_rows.write(conn, [(sid, s.docstring, row)
+                                         for sid, s, row in zip(ids, file.symbols, file.enrichment)])
+            if references:
+                self.write_references(conn, file_id, file.references)
+        return file_ids
+
+    def write_references(self, conn: sqlite3.Connection, file_id: int, references: Iterable[Reference]) -> None:
+        conn.executemany(
+            "INSERT INTO refs (file_id, source, kind, name, text, line, target, target_path, confidence)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(file_id, r.source, r.kind, r.name, r.text, r.line, r.target, r.target_path, r.confidence)
+             for r in references],
+        )
 
     @contextmanager
     def indexes_deferred(self, conn: sqlite3.Connection) -> Iterator[None]:
-        """Drop the symbols and refs secondary indexes (but those by file) for a bulk load into
-        empty tables and build them again after it: faster than updating them row by row.
-        Call inside `transaction()`; a rollback brings the indexes back."""
-        indexes = [
-            (name, sql) for name, sql in conn.execute(
-                "SELECT name, sql FROM sqlite_master WHERE type='index' AND sql IS NOT NULL"
-                " AND tbl_name IN ('symbols', 'refs')")
-            # Per-file lookups run during the load (search hooks read each file's new rows).
-            if conn.execute(f'PRAGMA index_info("{name}")').fetchone()[2] != "file_id"
-        ]
+        """Drop the secondary indexes of the symbol, reference and search tables for a bulk load
+        into empty tables (`write_files(..., fresh=True)`, which looks nothing up) and build them
+        again after it: faster than updating them row by row. Call inside `transaction()`; a
+        rollback brings the indexes back."""
+        indexes = list(conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type='index' AND sql IS NOT NULL"
+            " AND tbl_name IN ('symbols', 'refs', 'symbol_texts', 'symbol_bands')"))
         for name, _ in indexes:
             conn.execute(f'DROP INDEX "{name}"')
         yield

@@ -3,7 +3,8 @@ and body words.
 
 Rows share their rowid with `symbols.id`. IndexStore writes a file's rows with its symbols and
 deletes them with its file, in the same transaction, so the two never drift apart. Body words
-arrive later (the search pass reads the files) and are written with `set_bodies`.
+come with them when the indexer's workers computed them (search_rows.py), else later through
+`set_bodies`.
 """
 
 from __future__ import annotations
@@ -11,10 +12,13 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections.abc import Iterable
+from itertools import islice
 
 _WORD = re.compile(r"[A-Za-z0-9]+")
 # camelCase, PascalCase and ACRONYMWords boundaries inside one alphanumeric run.
 _CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
+_CAMEL_BYTES = re.compile(_CAMEL.pattern.encode())
+_RUN_BYTES = bytes(c if chr(c).isascii() and chr(c).isalnum() else 0x20 for c in range(256))
 _STOPWORDS = frozenset(
     "a an and are as at be by for from if in into is it its of on or that the this to was were "
     "will with return returns self cls none true false".split()
@@ -43,25 +47,32 @@ def terms(text: str) -> str:
     return " ".join(out)
 
 
+def name_terms(name: str, qualified_name: str) -> str:
+    return f"{terms(name)} {terms(qualified_name)}"
+
+
 def body_terms(source: str) -> str:
     """Distinct split identifiers of a definition's source, in first-seen order, capped."""
-    seen: dict[str, None] = {}
-    for word in split_identifier(source):
-        if len(word) > 1 and not word.isdigit():
-            seen.setdefault(word, None)
-            if len(seen) >= BODY_TERM_LIMIT:
-                break
-    return " ".join(seen)
+    # split_identifier's words, with the per-word work done once per distinct run: runs come
+    # from a byte translation (non-ASCII and punctuation become spaces, as for _WORD), and a
+    # repeated run or part cannot change the first-seen order of what it contains.
+    runs = dict.fromkeys(source.encode("ascii", "replace").translate(_RUN_BYTES).split())
+    parts: dict[bytes, None] = {}
+    for run in runs:
+        if run.isalpha() and run.islower():
+            parts[run] = None
+        else:
+            parts.update(dict.fromkeys(_CAMEL_BYTES.findall(run)))
+    seen = dict.fromkeys(part.lower() for part in parts if len(part) > 1 and not part.isdigit())
+    return b" ".join(islice(seen, BODY_TERM_LIMIT)).decode("ascii")
 
 
-def insert_file_rows(conn: sqlite3.Connection, file_id: int) -> None:
-    """Index the symbols just written for one file."""
-    rows = conn.execute(
-        "SELECT id, name, qualified_name, signature, docstring FROM symbols WHERE file_id=?", (file_id,)
-    ).fetchall()
+def insert_rows(conn: sqlite3.Connection, rows: Iterable[tuple[int, str, str, str, str]]) -> None:
+    """rows: (symbol id, name, qualified name, signature, docstring) of symbols just written; their
+    body words come later (`set_bodies`)."""
     conn.executemany(
         "INSERT INTO symbols_fts (rowid, name_terms, signature, docstring, body) VALUES (?, ?, ?, ?, '')",
-        [(sid, f"{terms(name)} {terms(qualified)}", terms(signature), docstring) for sid, name, qualified, signature, docstring in rows],
+        [(sid, name_terms(name, qualified), terms(signature), docstring) for sid, name, qualified, signature, docstring in rows],
     )
 
 

@@ -35,10 +35,12 @@ def _permutations() -> tuple[np.ndarray, np.ndarray]:
 
 
 def shingles(shape: str) -> set[bytes]:
-    tokens = shape.split()
-    if len(tokens) < SHINGLE:
-        return {" ".join(tokens).encode()} if tokens else set()
-    return {" ".join(tokens[i:i + SHINGLE]).encode() for i in range(len(tokens) - SHINGLE + 1)}
+    words = shape.split()
+    if len(words) < SHINGLE:
+        return {" ".join(words).encode()} if words else set()
+    # The words as bytes (no UTF-8 sequence holds a space), joined SHINGLE at a time in C.
+    tokens = " ".join(words).encode().split(b" ")
+    return set(map(b" ".join, zip(*(tokens[k:] for k in range(SHINGLE)))))
 
 
 def jaccard(a: set[bytes], b: set[bytes]) -> float:
@@ -48,30 +50,65 @@ def jaccard(a: set[bytes], b: set[bytes]) -> float:
 
 
 def signature(items: set[bytes]) -> np.ndarray:
+    return _signatures([items])[0]
+
+
+def _signatures(item_sets: list[set[bytes]]) -> np.ndarray:
+    """One MinHash signature per set (a row each), computed in a few numpy calls for all sets."""
     import numpy as np
 
     seeds, multipliers = _permutations()
-    hashes = np.fromiter(
-        (int.from_bytes(hashlib.blake2b(s, digest_size=8).digest(), "little") for s in items),
-        dtype=np.uint64, count=len(items),
-    )
-    # Multiply-xorshift hashing, one seed per permutation; uint64 arithmetic wraps by design.
-    with np.errstate(over="ignore"):
-        mixed = (hashes[:, None] ^ seeds[None, :]) * multipliers[None, :]
-        mixed ^= mixed >> np.uint64(29)
-    return mixed.min(axis=0)
+    known = _ITEM_HASHES.get
+    hashes = np.array([known(s) or _item_hash(s) for items in item_sets for s in items], dtype=np.uint64)
+    starts = np.cumsum([0] + [len(items) for items in item_sets[:-1]])
+    out = np.empty((len(item_sets), BANDS * ROWS), dtype=np.uint64)
+    # A block of sets at a time bounds the (items x permutations) matrix.
+    for first in range(0, len(item_sets), _SETS_PER_BLOCK):
+        last = min(first + _SETS_PER_BLOCK, len(item_sets))
+        begin = starts[first]
+        end = starts[last] if last < len(item_sets) else len(hashes)
+        # Multiply-xorshift hashing, one seed per permutation; uint64 arithmetic wraps by design.
+        with np.errstate(over="ignore"):
+            mixed = (hashes[begin:end, None] ^ seeds[None, :]) * multipliers[None, :]
+            mixed ^= mixed >> np.uint64(29)
+        out[first:last] = np.minimum.reduceat(mixed, starts[first:last] - begin, axis=0)
+    return out
+
+
+_SETS_PER_BLOCK = 64
+# Shingles recur across definitions, and hashing them is most of the cost: remember them.
+_ITEM_HASHES: dict[bytes, int] = {}
+_ITEM_HASH_LIMIT = 1 << 17  # ~17 MB; the whole stdlib has 33,378 distinct shingles
+
+
+def _item_hash(item: bytes) -> int:
+    if len(_ITEM_HASHES) >= _ITEM_HASH_LIMIT:
+        _ITEM_HASHES.clear()
+    value = _ITEM_HASHES[item] = int.from_bytes(hashlib.blake2b(item, digest_size=8).digest(), "little")
+    return value
 
 
 def band_keys(shape: str) -> list[int]:
     """One signed 64-bit key per band (the band index is mixed in), or none for short shapes."""
-    if len(shape.split()) < MIN_TOKENS:
-        return []
-    values = signature(shingles(shape))
-    keys = []
-    for band in range(BANDS):
-        chunk = values[band * ROWS:(band + 1) * ROWS].tobytes() + bytes([band])
-        keys.append(int.from_bytes(hashlib.blake2b(chunk, digest_size=8).digest(), "little", signed=True))
-    return keys
+    return band_keys_many([shape])[0]
+
+
+def band_keys_many(shapes: list[str]) -> list[list[int]]:
+    """band_keys of each shape, with the signatures computed together."""
+    long_enough = [i for i, shape in enumerate(shapes) if len(shape.split()) >= MIN_TOKENS]
+    out: list[list[int]] = [[] for _ in shapes]
+    if not long_enough:
+        return out
+    raw = _signatures([shingles(shapes[i]) for i in long_enough]).tobytes()
+    width = ROWS * 8  # bytes of one band's values
+    for row, i in enumerate(long_enough):
+        base = row * BANDS * width
+        out[i] = [
+            int.from_bytes(hashlib.blake2b(raw[base + band * width:base + (band + 1) * width] + bytes([band]),
+                                           digest_size=8).digest(), "little", signed=True)
+            for band in range(BANDS)
+        ]
+    return out
 
 
 def write_bands(conn: sqlite3.Connection, rows: Iterable[tuple[int, str]]) -> None:

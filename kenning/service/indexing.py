@@ -6,12 +6,14 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from contextlib import ExitStack, nullcontext
+from dataclasses import dataclass, replace
 
 from kenning.indexer.extract import EXTRACTOR_VERSION
 from kenning.indexer.pipeline import Skipped, Unchanged, jobs_for, parse_many
 from kenning.indexer.resolve import Resolver
 from kenning.indexer.walker import walk
+from kenning.memory import search_rows
 from kenning.memory.index_store import IndexStore, writer_lock
 from kenning.models import IndexReport, ParsedFile, Reference
 from kenning.service.search_index import prepare_search
@@ -52,38 +54,44 @@ def run_index(
         parsed: list[ParsedFile] = []
         touched: list[tuple[str, int]] = []
         dropped: list[str] = list(deleted)
-        # A first index resolves in memory before writing; later runs write as they go.
+        # A first index writes files, symbols and search rows as they arrive, in one transaction,
+        # and references once all symbols are known to resolve them against; later runs write
+        # as they go, a batch per transaction.
         cold = not states
+        cold_load = _ColdLoad(store) if cold else None
         # A small change (one batch, nothing left over from a killed run) re-resolves only what
         # it can affect; anything bigger re-resolves everything.
         flushed = store.get_meta(_DIRTY) == "1"
         if progress:
             progress(0, len(jobs))
-        for done, outcome in enumerate(parse_many(jobs, settings.workers), start=1):
-            if isinstance(outcome, ParsedFile):
-                parsed.append(outcome)
-                report.files_indexed += 1
-                report.parse_errors += outcome.parse_errors > 0
-                report.decode_errors += outcome.decode_errors
-            elif isinstance(outcome, Unchanged):
-                touched.append((outcome.path, outcome.mtime_ns))
-                report.files_unchanged += 1
-            elif isinstance(outcome, Skipped):
-                report.skipped_by_reason[outcome.reason] = report.skipped_by_reason.get(outcome.reason, 0) + 1
-                if outcome.path in states:
-                    # Indexed before, binary or minified now: its old entry must go.
-                    dropped.append(outcome.path)
-            if not cold and len(parsed) >= _BATCH:
-                _write_batch(store, parsed, touched, dropped, dirty=True)
-                parsed, touched, dropped = [], [], []
-                flushed = True
-            if progress:
-                progress(done, len(jobs))
+        with cold_load or nullcontext():
+            # Search rows (lexical words, clone bands, texts to embed) are computed in the parser workers.
+            outcomes = parse_many(jobs, settings.workers, search_rows.for_file)
+            for done, outcome in enumerate(outcomes, start=1):
+                if isinstance(outcome, ParsedFile):
+                    parsed.append(cold_load.add(outcome) if cold_load else outcome)
+                    report.files_indexed += 1
+                    report.parse_errors += outcome.parse_errors > 0
+                    report.decode_errors += outcome.decode_errors
+                elif isinstance(outcome, Unchanged):
+                    touched.append((outcome.path, outcome.mtime_ns))
+                    report.files_unchanged += 1
+                elif isinstance(outcome, Skipped):
+                    report.skipped_by_reason[outcome.reason] = report.skipped_by_reason.get(outcome.reason, 0) + 1
+                    if outcome.path in states:
+                        # Indexed before, binary or minified now: its old entry must go.
+                        dropped.append(outcome.path)
+                if not cold and len(parsed) >= _BATCH:
+                    _write_batch(store, parsed, touched, dropped, dirty=True)
+                    parsed, touched, dropped = [], [], []
+                    flushed = True
+                if progress:
+                    progress(done, len(jobs))
+            if cold_load:
+                cold_load.finish(parsed)
 
         before = None
-        if cold:
-            _write_resolved(store, parsed)
-        elif parsed or touched or dropped:
+        if not cold and (parsed or touched or dropped):
             if (parsed or dropped) and not flushed:
                 before = _Before.take(store, parsed, dropped)
             _write_batch(store, parsed, touched, dropped, dirty=bool(parsed or dropped))
@@ -95,7 +103,7 @@ def run_index(
         with store.transaction() as conn:
             store.set_meta(conn, "last_indexed_at", str(time.time()))
             store.set_meta(conn, _EXTRACTOR, EXTRACTOR_VERSION)  # only now: a killed run re-parses again
-        # Lexical search works from here on; embedding (unless deferred) reports on `progress`.
+        # Rows written without search rows get them here; embedding (unless deferred) reports on `progress`.
         prepare_search(settings, store, progress)
         counts = store.counts()
     report.files_skipped = sum(report.skipped_by_reason.values())
@@ -116,21 +124,37 @@ def _write_batch(
             store.set_meta(conn, _DIRTY, "1")
 
 
-def _write_resolved(store: IndexStore, parsed: list[ParsedFile]) -> None:
-    """First index: resolve everything in memory, then write it all at once."""
-    resolver = Resolver((s for f in parsed for s in f.symbols), {f.path: f.module for f in parsed})
-    resolved = []
-    for file in parsed:
-        refs = resolver.resolve_all(list(file.references))
-        resolved.append(_with_references(file, refs))
-    # One transaction: the tables start empty, so their indexes are built once at the end.
-    with store.transaction() as conn, store.indexes_deferred(conn):
-        store.write_files(conn, resolved)
+class _ColdLoad:
+    """A first index, in one transaction (a killed run leaves nothing, and the next run is a first
+    index again) with the secondary indexes dropped until the end: the tables start empty.
+    Use as a context manager around `add` and `finish`; leaving it commits or rolls back."""
 
+    def __init__(self, store: IndexStore) -> None:
+        self.store = store
+        self.file_ids: dict[str, int] = {}
+        self._load = ExitStack()
 
-def _with_references(file: ParsedFile, references: list) -> ParsedFile:
-    return ParsedFile(file.path, file.language, file.module, file.content_hash, file.size, file.mtime_ns,
-                      file.symbols, tuple(references), file.parse_errors, file.decode_errors)
+    def __enter__(self) -> "_ColdLoad":
+        with ExitStack() as load:
+            self.conn = load.enter_context(self.store.transaction())
+            load.enter_context(self.store.indexes_deferred(self.conn))
+            self._load = load.pop_all()
+        return self
+
+    def __exit__(self, *exc_info) -> bool | None:
+        return self._load.__exit__(*exc_info)
+
+    def add(self, file: ParsedFile) -> ParsedFile:
+        """Write the file but its references; returns what resolving them needs."""
+        self.file_ids.update(self.store.write_files(self.conn, [file], fresh=True, references=False))
+        return replace(file, enrichment=None)
+
+    def finish(self, parsed: list[ParsedFile]) -> None:
+        """Resolve every reference in memory and write them (the indexes are rebuilt on leaving)."""
+        resolver = Resolver((s for f in parsed for s in f.symbols), {f.path: f.module for f in parsed})
+        for file in parsed:
+            self.store.write_references(self.conn, self.file_ids[file.path], resolver.resolve_all(list(file.references)))
+        self.store.set_meta(self.conn, _EXTRACTOR, EXTRACTOR_VERSION)  # with the rows it describes
 
 
 def _resolve_stored(store: IndexStore) -> None:

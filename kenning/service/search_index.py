@@ -1,7 +1,8 @@
 """After an index run: prepare new symbols for search, then embed them (or leave that for later).
 
-Preparing reads each changed file once: it stores the text a symbol is embedded as, adds body
-words to the lexical index and near-clone bands, all cheap. Embedding is the slow part; it
+Preparing stores the text a symbol is embedded as, its body words in the lexical index and its
+near-clone bands; the indexer's workers compute these while parsing (memory/search_rows.py), so
+here it only catches symbols indexed without them, reading each of their files once. Embedding is the slow part; it
 commits in chunks, so search uses what is done, and a run killed midway resumes where it
 stopped. Texts already embedded (cache keyed by model variant and text hash) are never re-encoded.
 """
@@ -15,9 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import groupby
 
-from kenning.memory import lexical, minhash
+from kenning.memory import lexical, minhash, search_rows
 from kenning.memory import search_tables as tables
-from kenning.memory.embeddings import Embedder, embedding_text, text_hash
+from kenning.memory.embeddings import Embedder, text_hash
 from kenning.memory.index_store import IndexStore
 from kenning.memory.vector_store import VectorStore, collection_name
 from kenning.settings import Settings
@@ -25,7 +26,6 @@ from kenning.settings import Settings
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
-_BODY_LINES = 200  # lines of a definition read for body words
 _CHUNK = 512  # texts encoded per commit
 _COLLECTION_KEY = "embed_collection"
 
@@ -68,27 +68,27 @@ def prepare_search(settings: Settings, store: IndexStore, progress: Progress | N
 
 
 def prepare_texts(settings: Settings, store: IndexStore) -> int:
+    """Search rows for symbols indexed without them (the indexer's workers normally compute them)."""
     rows = tables.symbols_without_text(store.conn)
     texts, bodies, shapes = [], [], []
     for path, group in groupby(rows, key=lambda r: r[1]):
         lines = _read_lines(settings, path)
         for sid, _, start, end, signature, docstring, shape in group:
-            source = "\n".join(lines[start - 1:min(end, start - 1 + _BODY_LINES)])
-            body = "\n".join(lines[start:min(end, start + 40)])
-            text = embedding_text(signature, docstring, body)
+            text = search_rows.embedded_text(lines, start, end, signature, docstring)
             texts.append((sid, text_hash(text), text))
-            bodies.append((lexical.body_terms(source), sid))
+            bodies.append((search_rows.body_words(lines, start, end), sid))
             shapes.append((sid, shape))
-    with store.transaction() as conn:
-        tables.write_texts(conn, texts)
-        lexical.set_bodies(conn, bodies)
-        minhash.write_bands(conn, shapes)
+    if rows:
+        with store.transaction() as conn:
+            tables.write_texts(conn, texts)
+            lexical.set_bodies(conn, bodies)
+            minhash.write_bands(conn, shapes)
     return len(texts)
 
 
 def _read_lines(settings: Settings, path: str) -> list[str]:
     try:
-        return (settings.root / path).read_bytes().decode("utf-8", errors="replace").splitlines()
+        return search_rows.file_lines((settings.root / path).read_bytes())
     except OSError:
         return []  # gone since it was indexed: the next run drops it
 

@@ -1,0 +1,71 @@
+"""What search keeps per symbol beyond the code index: the text it is embedded as, its lexical
+index row (name and signature terms, body words) and its near-clone bands.
+
+All of it follows from the file's bytes and the symbol, so the indexer's worker processes
+compute it (the service hands them `for_file`) and the main process only writes it, with the
+symbols, in the same transaction. `prepare_texts` uses the same functions for symbols indexed
+without it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Sequence
+from typing import NamedTuple
+
+from kenning.memory import lexical, minhash
+from kenning.memory.embeddings import embedding_text, text_hash
+from kenning.models import ParsedFile
+
+BODY_LINES = 200  # lines of a definition read for body words
+TEXT_BODY_LINES = 40  # lines after the first that go into the embedding text
+
+
+class SearchRow(NamedTuple):  # a tuple: tens of thousands cross from workers, and tuples pickle fast
+    text_hash: str
+    text: str
+    name_terms: str
+    signature_terms: str
+    body_terms: str
+    bands: tuple[int, ...]
+
+
+def file_lines(data: bytes) -> list[str]:
+    return data.decode("utf-8", errors="replace").splitlines()
+
+
+def embedded_text(lines: Sequence[str], start_line: int, end_line: int, signature: str, docstring: str) -> str:
+    body = "\n".join(lines[start_line:min(end_line, start_line + TEXT_BODY_LINES)])
+    return embedding_text(signature, docstring, body)
+
+
+def body_words(lines: Sequence[str], start_line: int, end_line: int) -> str:
+    return lexical.body_terms("\n".join(lines[start_line - 1:min(end_line, start_line - 1 + BODY_LINES)]))
+
+
+def for_file(parsed: ParsedFile, data: bytes) -> tuple[SearchRow, ...]:
+    """One row per symbol of `parsed`, in order; runs in the indexer's workers (module level, so it pickles)."""
+    lines = file_lines(data)
+    shapes = list(dict.fromkeys(s.shape for s in parsed.symbols))  # identical shapes are common
+    bands = dict(zip(shapes, map(tuple, minhash.band_keys_many(shapes))))
+    rows = []
+    for s in parsed.symbols:
+        text = embedded_text(lines, s.start_line, s.end_line, s.signature, s.docstring)
+        rows.append(SearchRow(text_hash(text), text, lexical.name_terms(s.name, s.qualified_name),
+                              lexical.terms(s.signature), body_words(lines, s.start_line, s.end_line), bands[s.shape]))
+    return tuple(rows)
+
+
+def write(conn: sqlite3.Connection, rows: Iterable[tuple[int, str, SearchRow]]) -> None:
+    """rows: (symbol id, docstring, search row) of symbols just inserted, with no lexical row yet."""
+    rows = list(rows)
+    conn.executemany(
+        "INSERT INTO symbols_fts (rowid, name_terms, signature, docstring, body) VALUES (?, ?, ?, ?, ?)",
+        [(sid, r.name_terms, r.signature_terms, doc, r.body_terms) for sid, doc, r in rows],
+    )
+    conn.executemany(
+        "INSERT OR REPLACE INTO symbol_texts (symbol_id, text_hash, text) VALUES (?, ?, ?)",
+        [(sid, r.text_hash, r.text) for sid, _, r in rows],
+    )
+    conn.executemany("INSERT INTO symbol_bands (band, symbol_id) VALUES (?, ?)",
+                     [(key, sid) for sid, _, r in rows for key in r.bands])

@@ -1,0 +1,101 @@
+"""Search rows (lexical words, clone bands, texts to embed) computed in the parser workers equal
+what the search-preparation pass computes from the files, and the fast paths keep the plain
+definitions' results."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import copy_stdlib
+from kenning.memory import lexical, minhash
+from kenning.service import Service
+from kenning.service.search_index import prepare_texts
+from kenning.settings import Settings
+
+
+def _search_tables(conn: sqlite3.Connection) -> tuple[list, list, list]:
+    return (
+        conn.execute("SELECT rowid, name_terms, signature, docstring, body FROM symbols_fts ORDER BY rowid").fetchall(),
+        conn.execute("SELECT symbol_id, text_hash, text FROM symbol_texts ORDER BY symbol_id").fetchall(),
+        conn.execute("SELECT symbol_id, band FROM symbol_bands ORDER BY symbol_id, band").fetchall(),
+    )
+
+
+def test_rows_from_the_workers_equal_those_prepared_from_the_files(tmp_path):
+    # More files than the pool threshold, so the rows come from worker processes.
+    root = copy_stdlib(tmp_path / "proj", "email", "json", "asyncio", "xml", "idlelib", "textwrap.py")
+    service = Service.from_settings(Settings.load(root, workers=2))
+    report = service.index()
+    assert report.files_indexed > 150
+    from_workers = _search_tables(service.store.conn)
+    assert len(from_workers[0]) == len(from_workers[1]) == report.symbols
+    assert any(body for *_, body in from_workers[0]) and from_workers[2]
+
+    with service.store.transaction() as conn:
+        conn.execute("DELETE FROM symbol_texts")
+        conn.execute("DELETE FROM symbol_bands")
+        conn.execute("UPDATE symbols_fts SET body = ''")
+    assert prepare_texts(service.settings, service.store) == report.symbols
+    assert _search_tables(service.store.conn) == from_workers
+
+
+def _body_terms_by_definition(source: str) -> str:
+    seen: dict[str, None] = {}
+    for word in lexical.split_identifier(source):
+        if len(word) > 1 and not word.isdigit():
+            seen.setdefault(word, None)
+            if len(seen) >= lexical.BODY_TERM_LIMIT:
+                break
+    return " ".join(seen)
+
+
+_SOURCE_ALPHABET = st.sampled_from(list("aAbBzZ_09 .\n()-xyHTTPServer") + ["\u00e9", "\u0663", "\u00b2", "\u00c0"])
+
+
+@given(st.text(_SOURCE_ALPHABET, max_size=300))
+@settings(max_examples=300, deadline=None)
+def test_body_terms_are_split_identifier_words(source):
+    assert lexical.body_terms(source) == _body_terms_by_definition(source)
+
+
+def test_body_terms_stop_at_the_limit():
+    words = ["".join(chr(97 + n // 26 ** k % 26) for k in range(3)) for n in range(lexical.BODY_TERM_LIMIT + 50)]
+    source = " ".join(f"{word}Tail" for word in words)
+    assert lexical.body_terms(source) == _body_terms_by_definition(source)
+    assert len(lexical.body_terms(source).split()) == lexical.BODY_TERM_LIMIT
+
+
+def _signature_by_definition(items: set[bytes]) -> list[int]:
+    """MinHash as minhash.py's docstring states it, one permutation and one item at a time."""
+    seeds, multipliers = minhash._permutations()
+    mask = (1 << 64) - 1
+    out = []
+    for seed, multiplier in zip(seeds.tolist(), multipliers.tolist()):
+        values = []
+        for item in items:
+            h = int.from_bytes(hashlib.blake2b(item, digest_size=8).digest(), "little")
+            mixed = ((h ^ seed) * multiplier) & mask
+            values.append(mixed ^ (mixed >> 29))
+        out.append(min(values))
+    return out
+
+
+_SHAPE = st.lists(st.sampled_from(["I", "S", "N", "(", ")", "=", "return", "if", "def", ":"]), max_size=40).map(" ".join)
+
+
+@given(st.lists(_SHAPE, max_size=5))
+@settings(max_examples=60, deadline=None)
+def test_batched_band_keys_equal_one_signature_at_a_time(shapes):
+    batched = minhash.band_keys_many(shapes)
+    assert batched == [minhash.band_keys(shape) for shape in shapes]
+    for shape, keys in zip(shapes, batched):
+        if len(shape.split()) < minhash.MIN_TOKENS:
+            assert keys == []
+            continue
+        values = _signature_by_definition(minhash.shingles(shape))
+        assert minhash.signature(minhash.shingles(shape)).tolist() == values
+        assert len(keys) == minhash.BANDS
