@@ -77,6 +77,13 @@ def test_description_finds_a_reimplementation_target(service):
     assert "shlex.split" in [c["qualified_name"] for c in answer["candidates"][:5]]
 
 
+def test_a_description_finds_the_function_before_a_constant_named_like_it(service):
+    # json.encoder.ESCAPE_ASCII shares the words; the description says what code does.
+    answer = service.exists(description="escape non-ASCII characters in a string")
+    top = answer["candidates"][0]
+    assert (top["qualified_name"], top["kind"]) == ("json.encoder.py_encode_basestring_ascii", "function")
+
+
 def test_name_alone_is_never_exists(service):
     answer = service.exists(name="dedent")
     assert answer["verdict"] == "similar"

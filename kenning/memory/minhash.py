@@ -4,6 +4,10 @@ Two definitions whose shingle sets overlap by Jaccard J agree on one MinHash val
 probability J, so on all ROWS values of a band with J**ROWS; with BANDS bands, a pair at J=0.5
 shares at least one band with probability ~0.64 and a pair at J=0.8 with ~0.9999. Bands are
 stored as integers in SQLite; exact Jaccard is then computed on the few candidates.
+
+That exact comparison ignores grouping parentheses (`comparable_tokens`): formatters and people add
+and drop them freely (`return (a, b)`, `for (k, v) in ...`), and in a short definition two of them
+change a third of its shingles. Bands keep the raw shape, so stored bands stay valid.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ SHINGLE = 4  # tokens per shingle
 BANDS = 16
 ROWS = 4
 MIN_TOKENS = 12  # shorter definitions are too generic to call copies by shape
+_GROUPING = frozenset({"(", ")"})
 if TYPE_CHECKING:
     import numpy as np
 
@@ -41,6 +46,27 @@ def shingles(shape: str) -> set[bytes]:
     # The words as bytes (no UTF-8 sequence holds a space), joined SHINGLE at a time in C.
     tokens = " ".join(words).encode().split(b" ")
     return set(map(b" ".join, zip(*(tokens[k:] for k in range(SHINGLE)))))
+
+
+def comparable_tokens(shape: str) -> list[str]:
+    """The shape's tokens without grouping parentheses: what two near copies are compared on."""
+    return [token for token in shape.split() if token not in _GROUPING]
+
+
+def comparable_shingles(shape: str) -> set[bytes]:
+    """Shingles of `comparable_tokens`, each repeat numbered, so the Jaccard of two sets is that of the
+    multisets: in repetitive code (ten `x=x` keyword arguments) a set holds few distinct shingles, and
+    one edit would weigh as much as a third of the definition."""
+    tokens = comparable_tokens(shape)
+    if len(tokens) < SHINGLE:
+        return {" ".join(tokens).encode()} if tokens else set()
+    seen: dict[str, int] = {}
+    numbered = set()
+    for i in range(len(tokens) - SHINGLE + 1):
+        shingle = " ".join(tokens[i:i + SHINGLE])
+        seen[shingle] = seen.get(shingle, 0) + 1
+        numbered.add(f"{shingle}#{seen[shingle]}".encode())
+    return numbered
 
 
 def jaccard(a: set[bytes], b: set[bytes]) -> float:

@@ -4,15 +4,21 @@ K and the weights are the best of a grid on benchmarks/bench_search.py (2,327 st
 400 docstring queries; docs/benchmarks.md): a small K (top ranks count much more than the tail),
 lexical and dense equal, centrality as a light prior. An FTS list over names alone (tried at 0.3
 and 0.6) did not help, so names count through the lexical name column and search's exact-name
-boost.
+boost. `ranked_scores` is search's whole order (fusion, data definitions demoted, exact name
+first), shared with the benchmark so it measures what search returns.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterable, Mapping
 
 RRF_K = 5
 WEIGHTS = {"lexical": 1.0, "dense": 1.0, "central": 0.3}
+# A constant named like the query (`_leading_whitespace_re`) must not outrank the function that
+# does what the query says; data definitions keep half their fused score.
+DATA_KINDS = frozenset({"constant", "field"})
+DATA_FACTOR = 0.5
+EXACT_NAME_BONUS = 1.0
 
 
 def fuse(lists: dict[str, list], weights: dict[str, float], k: int = RRF_K) -> dict[Hashable, float]:
@@ -22,4 +28,17 @@ def fuse(lists: dict[str, list], weights: dict[str, float], k: int = RRF_K) -> d
         weight = weights.get(channel, 0.0)
         for rank, item in enumerate(dict.fromkeys(ids), start=1):
             scores[item] = scores.get(item, 0.0) + weight / (k + rank)
+    return scores
+
+
+def ranked_scores(lists: dict[str, list], kinds: Mapping[Hashable, str], exact: Iterable = (),
+                  weights: dict[str, float] = WEIGHTS) -> dict[Hashable, float]:
+    """What search orders by (and the benchmark measures): fused lists, data definitions demoted, and a
+    symbol whose name is exactly the query first (typing a name is the strongest signal there is)."""
+    scores = fuse(lists, weights)
+    for item in scores:
+        if kinds.get(item) in DATA_KINDS:
+            scores[item] *= DATA_FACTOR
+    for item in exact:
+        scores[item] = scores.get(item, 0.0) + EXACT_NAME_BONUS
     return scores

@@ -1,15 +1,20 @@
 """The exists query: gather candidates by structure, meaning, words and name, then judge.
 
 Verdict rules (thresholds calibrated on benchmarks/bench_exists.py, see docs/benchmarks.md):
-- "exists": the same token structure (fingerprint) as a definition of at least EXACT_MIN_TOKENS
-  tokens, or a near copy (shingle Jaccard >= NEAR_EXISTS) of one of at least NEAR_MIN_TOKENS; or a
-  description whose embedding is within DESCRIPTION_EXISTS cosine of a symbol's. Short
-  definitions share shapes by coincidence (a close() that closes two handles), so they say at
-  most "similar".
-- "similar": a weaker near copy, a close embedding, or a name match; a name alone never says exists.
+- "exists": the same token structure as a definition of at least EXACT_MIN_TOKENS tokens (the same
+  fingerprint, or the same tokens apart from grouping parentheses), or a near copy (shingle Jaccard
+  >= NEAR_EXISTS) of one of at least NEAR_MIN_TOKENS; or a description whose embedding is within
+  DESCRIPTION_EXISTS cosine of a symbol's. Short definitions share shapes by coincidence (a close()
+  that closes two handles), so they say at most "similar".
+- "similar": a weaker near copy, a close embedding, structure and meaning close together
+  (`closeness`), or a name match; a name alone never says exists.
 - "none": nothing above.
-Candidates are ordered by structural strength, then an exact name match, then the fused rank of the
-description (lexical + dense), then embedding cosine (which separates exact clones of each other).
+Code probes order candidates by exact structure, then closeness: shingle Jaccard plus
+SEMANTIC_WEIGHT x code-to-code cosine. One added statement costs a short definition many
+shingles, and the rename-proof parts of the embedding (attributes, calls, literals) then tell the
+edited copy from an unrelated definition of a similar shape. Exact clones of each other are ordered
+by the cosine. Other probes order by an exact name match, then the description's fused rank
+(lexical + dense), then cosine.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from kenning.indexer.languages import LANGUAGES
 from kenning.memory import lexical, minhash
 from kenning.memory import search_tables as tables
 from kenning.memory.embeddings import embedding_text
-from kenning.service.fusion import WEIGHTS, fuse
+from kenning.service.fusion import DATA_FACTOR, DATA_KINDS, WEIGHTS, fuse
 
 MAX_CODE_BYTES = 1_000_000
 POOL = 30
@@ -34,6 +39,9 @@ NEAR_EXISTS = 0.8
 NEAR_MIN_TOKENS = 40
 NEAR_SIMILAR = 0.5
 CODE_SEMANTIC_SIMILAR = 0.8
+SEMANTIC_WEIGHT = 0.5  # tuned on the benchmark's tuning half; see docs/benchmarks.md
+CLOSENESS_SIMILAR = 0.75
+NEAR_FETCH = 0.25  # below this Jaccard a candidate's own vector is not worth fetching
 DESCRIPTION_EXISTS = 0.7
 DESCRIPTION_SIMILAR = 0.5
 
@@ -48,6 +56,12 @@ class _Candidate:
     name: bool = False
     tokens: int = 0  # the candidate's token count
     fused: float = 0.0  # RRF score of the description over lexical and dense lists
+    code_probe: bool = False
+
+    @property
+    def closeness(self) -> float:
+        """Structure and meaning together, for code probes (0 otherwise)."""
+        return self.near + SEMANTIC_WEIGHT * self.semantic if self.code_probe else 0.0
 
     @property
     def structural(self) -> float:
@@ -60,6 +74,8 @@ class _Candidate:
 
     @property
     def order(self) -> tuple:
+        if self.code_probe:
+            return (self.exact, self.closeness, self.name, self.fused, self.semantic)
         return (self.structural, self.name, self.fused, self.semantic)
 
     def verdict(self, described: bool) -> str:
@@ -69,7 +85,7 @@ class _Candidate:
             return "exists"
         if described and self.semantic >= DESCRIPTION_EXISTS:
             return "exists"
-        if self.near >= NEAR_SIMILAR or self.exact or self.name:
+        if self.near >= NEAR_SIMILAR or self.exact or self.name or self.closeness >= CLOSENESS_SIMILAR:
             return "similar"
         if self.semantic >= (DESCRIPTION_SIMILAR if described else CODE_SEMANTIC_SIMILAR):
             return "similar"
@@ -111,20 +127,15 @@ def find_existing(ops, code: str | None, description: str | None, name: str | No
     found: dict[int, _Candidate] = {}
 
     def get(sid: int) -> _Candidate:
-        return found.setdefault(sid, _Candidate(sid))
+        return found.setdefault(sid, _Candidate(sid, code_probe=bool(code)))
 
     semantic_ready = tables.search_counts(conn)[1] > 0  # nothing embedded yet: skip the model
     if code:
         probe_signature, probe_doc, probe_body, probe_shape, probe_fp, probe_name = _probe(code, language)
         for sid in tables.ids_with_fingerprint(conn, probe_fp):
             get(sid).exact = True
-        probe_shingles = minhash.shingles(probe_shape)
-        near_ids = minhash.candidates(conn, probe_shape)
-        shapes = tables.symbols_by_id(conn, near_ids)
-        for sid, symbol in shapes.items():
-            score = minhash.jaccard(probe_shingles, minhash.shingles(symbol.shape))
-            if score >= NEAR_SIMILAR:
-                get(sid).near = score
+        for sid in minhash.candidates(conn, probe_shape):
+            get(sid)
         probe_vector = None
         if semantic_ready:
             probe_vector = code_vector if code_vector is not None else ops.search_parts.embedder.encode(
@@ -133,14 +144,22 @@ def find_existing(ops, code: str | None, description: str | None, name: str | No
                 candidate = get(sid)
                 candidate.semantic = max(candidate.semantic, similarity)
         name = name or probe_name
-        # Every structural candidate gets its code-to-code cosine: it orders exact clones of each
-        # other and backs up a near match (a short near match alone is often a coincidence).
-        hashes = tables.text_hashes(conn, list(found)) if probe_vector is not None else {}
+        if name:
+            for sid in tables.ids_named(conn, name):
+                get(sid).name = True
+        # Every candidate, however found (bands, embedding, name), is compared by structure: the
+        # bands miss some one-statement edits of short definitions that the embedding finds.
+        _compare_structure(conn, found, probe_shape)
+        # Structural candidates get their code-to-code cosine: it orders exact clones of each other and
+        # backs up a near match (a short near match alone is often a coincidence). Those far apart in
+        # structure cannot come first; fetching their vectors would only cost time.
+        wanted = [sid for sid, c in found.items() if c.exact or c.name or c.near >= NEAR_FETCH]
+        hashes = tables.text_hashes(conn, wanted) if probe_vector is not None else {}
         stored = ops.search_parts.vectors.vectors(sorted(set(hashes.values()))) if hashes else {}
-        for candidate in found.values():
-            vector = stored.get(hashes.get(candidate.sid, ""))
+        for sid, digest in hashes.items():
+            vector = stored.get(digest)
             if vector is not None:
-                candidate.semantic = max(candidate.semantic, float(vector @ probe_vector))
+                found[sid].semantic = max(found[sid].semantic, float(vector @ probe_vector))
     if description:
         dense = ops.dense_hits(description, POOL) if semantic_ready else []
         for sid, similarity in dense:
@@ -152,13 +171,15 @@ def find_existing(ops, code: str | None, description: str | None, name: str | No
             candidate.lexical_rank = candidate.lexical_rank or rank
         for sid, value in fuse({"lexical": lexical_ids, "dense": [sid for sid, _ in dense]}, WEIGHTS).items():
             get(sid).fused = value
-    if name:
+    if name and not code:
         for sid in tables.ids_named(conn, name):
             get(sid).name = True
     symbols = tables.symbols_by_id(conn, found)
     for candidate in found.values():
         if candidate.sid in symbols:
             candidate.tokens = len(symbols[candidate.sid].shape.split())
+            if symbols[candidate.sid].kind in DATA_KINDS:  # a description says what code does
+                candidate.fused *= DATA_FACTOR
     ranked = sorted((c for c in found.values() if c.sid in symbols), key=lambda c: c.order, reverse=True)
     # Code-only candidates below the similar bar are noise; a description's fused ranking is kept
     # (its best guesses are useful even when none is close enough for a verdict).
@@ -169,11 +190,23 @@ def find_existing(ops, code: str | None, description: str | None, name: str | No
     return verdict, [_public(c, symbols[c.sid], callers, v) for c, v in zip(ranked, verdicts)]
 
 
+def _compare_structure(conn, found: dict[int, _Candidate], probe_shape: str) -> None:
+    """Near-copy Jaccard of each candidate; the same tokens apart from grouping parentheses count as
+    an exact match (the fingerprint keeps them, a reformatter does not)."""
+    probe_tokens = minhash.comparable_tokens(probe_shape)
+    probe_shingles = minhash.comparable_shingles(probe_shape)
+    for sid, symbol in tables.symbols_by_id(conn, found).items():
+        candidate = found[sid]
+        if minhash.comparable_tokens(symbol.shape) == probe_tokens:
+            candidate.exact = True
+        candidate.near = minhash.jaccard(probe_shingles, minhash.comparable_shingles(symbol.shape))
+
+
 def _public(c: _Candidate, symbol, callers: dict[str, int], verdict: str) -> dict[str, Any]:
     match = []
     if c.exact:
         match.append("structural-exact")
-    if c.near and not c.exact:
+    if c.near >= NEAR_SIMILAR and not c.exact:
         match.append("structural-near")
     if c.semantic:
         match.append("semantic")

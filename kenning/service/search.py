@@ -16,13 +16,9 @@ from kenning.memory import search_tables as tables
 from kenning.memory.index_store import writer_lock
 from kenning.models import SYMBOL_KINDS
 from kenning.service import probe as probes
-from kenning.service.fusion import WEIGHTS, fuse
+from kenning.service.fusion import ranked_scores
 from kenning.service.search_index import SearchParts, embed_pending, parts_for, prepare_texts
 
-# A constant named like the query (`_leading_whitespace_re`) must not outrank the function that
-# does what the query says; data definitions keep half their fused score.
-_DATA_KINDS = frozenset({"constant", "field"})
-DATA_FACTOR = 0.5
 MAX_QUERY_CHARS = 2_000
 MAX_LIMIT = 100
 
@@ -68,12 +64,7 @@ class SearchOps:
         symbols = tables.symbols_by_id(conn, candidates, kind, path_prefix, language)
         ranks = self._centrality()
         lists["central"] = sorted(symbols, key=lambda sid: -ranks.get(symbols[sid].qualified_name, 0.0))
-        fused = fuse(lists, WEIGHTS)
-        for sid in fused:
-            if sid in symbols and symbols[sid].kind in _DATA_KINDS:
-                fused[sid] *= DATA_FACTOR
-        for sid in exact:  # typing a symbol's exact name is the strongest signal there is
-            fused[sid] = fused.get(sid, 0.0) + 1.0
+        fused = ranked_scores(lists, {sid: symbol.kind for sid, symbol in symbols.items()}, exact)
         order = sorted((sid for sid in fused if sid in symbols), key=lambda sid: -fused[sid])[:limit]
         results = []
         for sid in order:

@@ -1,0 +1,68 @@
+"""Near-copy comparison: what a reformatter or one edit changes must not hide a copy."""
+
+from __future__ import annotations
+
+import pytest
+from search_corpus import function_source, renamed, shared_service
+
+from kenning.indexer.fingerprint import shape, tokenize
+from kenning.memory import minhash
+from kenning.service.fusion import ranked_scores
+
+_NAMES = "alpha beta gamma delta epsilon zeta eta theta".split()
+KEYWORD_ARGUMENTS = (f"def configure(self, *, {', '.join(f'{n}=None' for n in _NAMES)}):\n"
+                     + "".join(f"    self.{n} = {n}\n" for n in _NAMES))
+
+
+def _shape(code: str) -> str:
+    return shape(tokenize(code.encode(), "hash").tokens)
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory):
+    return shared_service(tmp_path_factory)
+
+
+def test_grouping_parentheses_do_not_change_the_comparison():
+    plain = _shape("def pair(a, b):\n    for k, v in a:\n        b[k] = v\n    return a, b\n")
+    grouped = _shape("def pair(a, b):\n    for (k, v) in a:\n        b[k] = v\n    return (a, b)\n")
+    assert plain != grouped
+    assert minhash.comparable_tokens(plain) == minhash.comparable_tokens(grouped)
+
+
+def test_one_added_statement_in_repetitive_code_stays_a_near_copy():
+    # Eight `x=None` / `self.x = x` pairs make few distinct shingles; counted as a set, one new
+    # statement would weigh as much as several of them.
+    edited = KEYWORD_ARGUMENTS.replace("    self.alpha", "    self.calls = [alpha, beta]\n    self.alpha", 1)
+    original, copy = _shape(KEYWORD_ARGUMENTS), _shape(edited)
+    assert minhash.jaccard(minhash.comparable_shingles(original), minhash.comparable_shingles(copy)) >= 0.85
+    assert minhash.jaccard(minhash.shingles(original), minhash.shingles(copy)) < 0.75
+
+
+def test_a_copy_with_extra_parentheses_is_an_exact_match(service):
+    source = function_source(service.root, "textwrap.py", "shorten")
+    probe = renamed(source, {"shorten": "abbreviate", "text": "s", "w": "wrapper"})
+    probe = probe.replace("return wrapper", "return (wrapper", 1).rstrip() + ")\n"
+    answer = service.exists(code=probe)
+    assert answer["verdict"] == "exists"
+    top = answer["candidates"][0]
+    assert top["qualified_name"] == "textwrap.shorten"
+    assert "structural-exact" in top["match"]
+
+
+def test_a_renamed_copy_with_one_statement_removed_is_found_first(service):
+    source = function_source(service.root, "shlex.py", "split")
+    probe = renamed(source, {"split": "tokens_of", "s": "line", "lex": "scanner"})
+    assert "    scanner .whitespace_split =True \n" in probe
+    probe = probe.replace("    scanner .whitespace_split =True \n", "", 1)
+    answer = service.exists(code=probe)
+    assert answer["candidates"][0]["qualified_name"] == "shlex.split"
+
+
+def test_search_ranking_demotes_data_and_puts_an_exact_name_first():
+    lists = {"lexical": ["LIMIT", "trim", "pad"], "dense": ["LIMIT", "trim", "pad"]}
+    kinds = {"LIMIT": "constant", "trim": "function", "pad": "function"}
+    scores = ranked_scores(lists, kinds)
+    assert sorted(scores, key=scores.get, reverse=True) == ["trim", "pad", "LIMIT"]
+    scores = ranked_scores(lists, kinds, exact=["pad"])
+    assert max(scores, key=scores.get) == "pad"
