@@ -47,3 +47,11 @@ def test_real_files_tokenize_as_a_plain_scan():
         for style in fp._COMMENTS:
             stream = fp.tokenize(data, style)
             assert (stream.tokens, stream.starts) == _scan_by_definition(data, style)
+
+
+def test_a_word_that_is_a_keyword_elsewhere_is_a_name_in_python():
+    # `type`, `default`, `match`, `new`: keywords in Go, Java, Rust or C#, names a Python copy renames.
+    original = b"def f(type, default):\n    return match(type, new=default)\n"
+    renamed = b"def g(kind, fallback):\n    return pick(kind, new=fallback)\n"
+    assert fp.tokenize(original, "hash", "python").tokens == fp.tokenize(renamed, "hash", "python").tokens
+    assert fp.tokenize(b"switch (x) { default: break; }", "c", "java").tokens[:2] == [b"switch", b"("]

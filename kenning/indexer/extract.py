@@ -44,7 +44,8 @@ _COMMENT_MARKERS = re.compile(r"^\s*(?:/\*\*?|\*/|\*|///?|#)\s?|\s*\*/\s*$", re.
 
 # Bump whenever parse_source gives different output for the same bytes: an index made by an
 # older extractor is then re-parsed in full instead of keeping stale names for unchanged files.
-EXTRACTOR_VERSION = "3"  # 2: Java packages, C#/PHP namespaces name the code; 3: Ruby locals are not calls
+EXTRACTOR_VERSION = "4"  # 2: Java packages, C#/PHP namespaces name the code; 3: Ruby locals are not calls;
+# 4: fingerprints keep only the file's own language's keywords
 
 
 @dataclass(slots=True)
@@ -73,7 +74,7 @@ def parse_source(path: str, data: bytes, language: str, *, mtime_ns: int = 0) ->
     tag_matches = QueryCursor(lang.tags).matches(root)
     extra_matches = QueryCursor(lang.extras).matches(root) if lang.extras is not None else []
     definitions = _definitions(lang, root, prefix, [*extra_matches, *tag_matches])
-    stream = tokenize(data, lang.spec.comment_style)
+    stream = tokenize(data, lang.spec.comment_style, language)
     symbols = tuple(_symbol(d, lang, path, data, stream) for d in definitions)
     references = _references(lang, root, path, definitions, tag_matches, extra_matches)
     # ERROR nodes counted; a tree with only MISSING nodes (has_error, no ERROR) still counts once.

@@ -29,6 +29,34 @@ KEYWORDS = frozenset(
     """.split()
 )
 
+# Each language keeps only its own keywords: in Python `type`, `match`, `new` or `default` are
+# names a renamed copy changes, so keeping them as themselves would break the clone match.
+_LANGUAGE_KEYWORDS = {
+    "python": "and as assert async await break class continue def del elif else except finally for from global if"
+              " import in is lambda nonlocal not or pass raise return try while with yield",
+    "javascript": "as async await break case catch class const continue default do else enum export extends"
+                  " finally for from function if implements import in instanceof interface let new package"
+                  " return static super switch throw try typeof var void while with yield",
+    "go": "break case const continue default defer else for func go if import interface package return select"
+          " struct switch type var",
+    "rust": "as async await break const continue else enum fn for if impl in let loop match mod pub return"
+            " static struct super trait type use where while",
+    "java": "assert break case catch class const continue default do else enum extends finally for if"
+            " implements import instanceof interface new package return static super switch throw throws try"
+            " void while",
+    "c": "break case const continue default do else enum for if return static struct switch void while",
+    "cpp": "break case catch class const continue default do else enum for if namespace new return static"
+           " struct switch throw try void while",
+    "csharp": "as break case catch class const continue default do else enum finally for foreach if in"
+              " interface is namespace new return static struct switch throw try var void when where while yield",
+    "ruby": "and break case class def do else for if in module not or return super unless until when while yield",
+    "php": "and as break case catch class const continue default do else enum extends finally fn for foreach"
+           " function global if implements instanceof interface match namespace new or return static switch"
+           " throw trait try use var while yield",
+}
+_LANGUAGE_KEYWORDS["typescript"] = _LANGUAGE_KEYWORDS["tsx"] = (
+    _LANGUAGE_KEYWORDS["javascript"] + " is module namespace type")
+
 _STRING = rb"""(?:(?:\"\"\"[\s\S]*?\"\"\"|'''[\s\S]*?'''|"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*')|`(?:\\.|[^`\\])*`)"""
 _NUMBER = rb"(?:0[xXbBoO][0-9a-fA-F_]+|\d[\d_]*(?:\.\d[\d_]*)?(?:[eE][+-]?\d+)?)[a-zA-Z]*"
 _IDENT = rb"[A-Za-z_$\x80-\xff][A-Za-z0-9_$\x80-\xff]*"
@@ -62,11 +90,16 @@ _KINDS = bytes(
 # Parts kept as themselves: keywords and every operator. A lone quote is a byte no string matched,
 # dropped; '/' alone is the operator, while a longer part starting with '/' is a comment.
 _AS_ITSELF: dict[bytes, bytes | None] = {
-    **{word: word for word in KEYWORDS},
     **{bytes([c]): bytes([c]) for c in _OPERATOR_BYTES},
     **{op: op for op in (b"==", b"!=", b"<=", b">=", b"->", b"=>", b"::", b"&&", b"||", b"++", b"--", b"**", b"<<", b">>")},
     b'"': None, b"'": None, b"`": None,
 }
+# Per language; a snippet of no known language keeps the keywords of all of them.
+_AS_ITSELF_IN = {
+    language: {**{word.encode(): word.encode() for word in words.split()}, **_AS_ITSELF}
+    for language, words in _LANGUAGE_KEYWORDS.items()
+}
+_AS_ITSELF_ANY = {**{word: word for word in KEYWORDS}, **_AS_ITSELF}
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,13 +120,14 @@ class TokenStream:
         return self.tokens[first:cut_from] + self.tokens[cut_to:last]
 
 
-def tokenize(data: bytes, comment_style: str = "c") -> TokenStream:
-    """Comments dropped, names as I, strings as S, numbers as N, keywords and operators kept."""
+def tokenize(data: bytes, comment_style: str = "c", language: str | None = None) -> TokenStream:
+    """Comments dropped, names as I, strings as S, numbers as N, the language's keywords and operators kept."""
     # No Python code per token: every step below iterates in C.
     parts = _PARTS[comment_style].findall(data)
     offsets = accumulate(map(len, parts), initial=0)
     kinds = bytes(map(itemgetter(0), parts)).translate(_KINDS)
-    normalized = list(map(_AS_ITSELF.get, parts, map(_DEFAULTS.__getitem__, kinds)))
+    kept_as_itself = _AS_ITSELF_IN.get(language, _AS_ITSELF_ANY) if language else _AS_ITSELF_ANY
+    normalized = list(map(kept_as_itself.get, parts, map(_DEFAULTS.__getitem__, kinds)))
     kept = list(map(is_not, normalized, repeat(None)))
     return TokenStream(list(compress(normalized, kept)), list(compress(offsets, kept)))
 

@@ -235,5 +235,5 @@ def _probe(code: str, language: str | None) -> tuple[str, str, str, str, str, st
         body = "\n".join(lines[main.start_line:min(main.end_line, main.start_line + 40)])
         return main.signature, main.docstring, body, main.shape, main.fingerprint, main.name
     # A fragment with no definition: its whole token stream is the shape.
-    tokens = tokenize(data, spec.comment_style).tokens
+    tokens = tokenize(data, spec.comment_style, language).tokens
     return "", "", code, shape(tokens), fingerprint(tokens), ""
