@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import ast
 import itertools
+import os
 import random
 import re
 import shutil
@@ -109,17 +110,23 @@ def fused(lists: dict[str, list[str]], weights: dict[str, float], k: int) -> lis
     return sorted(scores, key=lambda n: -scores[n])
 
 
-def run(packages: tuple[str, ...], n_queries: int, variants: bool) -> None:
+def run(packages: tuple[str, ...], n_queries: int, variants: bool, rounds: int = 3, sample: int = 600,
+        variants_only: bool = False, **embedding: object) -> None:
+    """`embedding`: settings overrides (embed_backend, embed_quantize) for the fused-search part."""
     work = Path(tempfile.mkdtemp(prefix="kenning-bench-search-"))
     try:
         queries = strip_tree(STDLIB, packages, work)
         random.Random(7).shuffle(queries)
         queries = queries[:n_queries]
-        service = Service.from_settings(Settings.load(work, embed_on_index=False))
+        service = Service.from_settings(Settings.load(work, embed_on_index=False, **embedding))
         started = time.perf_counter()
         report = service.index()
-        print(f"corpus: {', '.join(packages)}: {report.symbols} symbols; {len(queries)} queries")
+        print(f"corpus: {', '.join(packages)}: {report.symbols} symbols; {len(queries)} queries ({_load()})")
         print(f"index without embeddings: {time.perf_counter() - started:.1f}s")
+        if variants_only:
+            _variants(service, queries, rounds, sample)
+            return
+        print(f"embedder: {service.search_parts.embedder.key} on {service.search_parts.embedder.backend}")
         started = time.perf_counter()
         result = service.embed()
         seconds = time.perf_counter() - started
@@ -140,7 +147,7 @@ def run(packages: tuple[str, ...], n_queries: int, variants: bool) -> None:
         print(f"fused (shipped k={RRF_K} {WEIGHTS}): " + _fmt(metrics([fused(lst, WEIGHTS, RRF_K) for lst in lists], targets)))
         _latency(service, [text for _, text in queries])
         if variants:
-            _variants(service, queries)
+            _variants(service, queries, rounds, sample)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -155,8 +162,14 @@ def _latency(service: Service, texts: list[str]) -> None:
           f" p95 {np.percentile(times, 95) * 1000:.1f} ms")
 
 
-def _variants(service: Service, queries: list[tuple[str, str]]) -> None:
-    """Dense-only quality and throughput of each embedding variant, on the same texts."""
+VARIANTS = (  # (backend, token limit, int8 weights); the first row is the shipped default
+    ("onnx", 128, False), ("onnx", 128, True), ("torch", 128, False), ("torch", 128, True), ("torch", 256, False),
+)
+
+
+def _variants(service: Service, queries: list[tuple[str, str]], rounds: int, sample_size: int) -> None:
+    """Dense-only quality of each embedding variant on every symbol text, then throughput against a plain
+    `model.encode(texts)`, interleaved round by round on the same sample (the machine's load moves)."""
     from kenning.memory.embeddings import Embedder
 
     rows = service.store.conn.execute(
@@ -164,24 +177,43 @@ def _variants(service: Service, queries: list[tuple[str, str]]) -> None:
     names = [n for n, _ in rows]
     texts = [t for _, t in rows]
     targets = [q for q, _ in queries]
-    base = Embedder(max_tokens=256)
-    model = base._load()
-    sample = texts[:1500]
-    started = time.perf_counter()
-    model.encode(sample)
-    plain = len(sample) / (time.perf_counter() - started)
-    print(f"plain model.encode(texts), 256 tokens, batch 32: {plain:.0f} texts/s on {len(sample)} texts")
-    for max_tokens, quantize in ((256, False), (128, False), (128, True)):
-        embedder = Embedder(max_tokens=max_tokens, quantize=quantize)
-        embedder._load()
-        started = time.perf_counter()
-        vectors = embedder.encode(texts)
-        rate = len(texts) / (time.perf_counter() - started)
+    embedders = {variant: Embedder(max_tokens=variant[1], quantize=variant[2], backend=variant[0])
+                 for variant in VARIANTS}
+    for variant, embedder in embedders.items():
+        vectors = embedder.encode(texts)  # the first call loads (and on first use exports) the model
         queries_v = embedder.encode([q for _, q in queries])
         order = np.argsort(-(queries_v @ vectors.T), axis=1)[:, :10]
         m = metrics([[names[i] for i in row] for row in order], targets)
-        print(f"variant {max_tokens} tokens {'int8' if quantize else 'fp32'}: {rate:.0f} texts/s"
-              f" ({rate / plain:.1f}x plain), dense-only {_fmt(m)}")
+        print(f"quality {_label(variant)}: dense-only {_fmt(m)}", flush=True)
+    plain_model = Embedder(max_tokens=256, backend="torch")._load().model
+    sample = random.Random(3).sample(texts, min(sample_size, len(texts)))
+    rates: dict[str, list[float]] = {}
+    for round_no in range(rounds):
+        started = time.perf_counter()
+        plain_model.encode(sample)  # sentence-transformers' defaults: batch 32, the model's 256 tokens
+        plain = len(sample) / (time.perf_counter() - started)
+        rates.setdefault("plain", []).append(plain)
+        line = [f"round {round_no + 1} ({_load()}): plain {plain:.0f}/s"]
+        for variant, embedder in embedders.items():
+            started = time.perf_counter()
+            embedder.encode(sample)
+            rate = len(sample) / (time.perf_counter() - started)
+            rates.setdefault(_label(variant), []).append(rate / plain)
+            line.append(f"{_label(variant)} {rate:.0f}/s {rate / plain:.2f}x")
+        print("; ".join(line), flush=True)
+    print(f"plain model.encode(texts): median {np.median(rates.pop('plain')):.0f} texts/s on {len(sample)} texts")
+    for label, ratios in rates.items():
+        print(f"throughput {label}: median {np.median(ratios):.2f}x plain (rounds: "
+              + ", ".join(f"{r:.2f}" for r in ratios) + ")")
+
+
+def _label(variant: tuple[str, int, bool]) -> str:
+    backend, tokens, int8 = variant
+    return f"{backend} {tokens} tokens {'int8' if int8 else 'fp32'}"
+
+
+def _load() -> str:
+    return "load " + " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def _fmt(m: dict[str, float]) -> str:
@@ -193,6 +225,12 @@ if __name__ == "__main__":
     parser.add_argument("--packages", nargs="*", default=list(DEFAULT_PACKAGES))
     parser.add_argument("--queries", type=int, default=400)
     parser.add_argument("--no-variants", action="store_true")
+    parser.add_argument("--variants-only", action="store_true", help="skip the fusion grid and latency")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved throughput rounds")
+    parser.add_argument("--sample", type=int, default=600, help="texts encoded per variant per round")
+    parser.add_argument("--backend", choices=("onnx", "torch"), help="embed_backend for the fused search part")
+    parser.add_argument("--int8", action=argparse.BooleanOptionalAction, help="embed_quantize for that part")
     args = parser.parse_args()
-    run(tuple(args.packages), args.queries, not args.no_variants)
+    run(tuple(args.packages), args.queries, not args.no_variants, args.rounds, args.sample, args.variants_only,
+        embed_backend=args.backend, embed_quantize=args.int8)
     sys.exit(0)
