@@ -105,9 +105,10 @@ def memory(pid: int) -> dict[str, float]:
     return fields
 
 
-def serve_and_measure(root: Path, env: dict[str, str], queries: list[str], codes: list[str]) -> dict:
+def serve_and_measure(root: Path, env: dict[str, str], queries: list[str], codes: list[str], watch: bool) -> dict:
     port = free_port()
-    server = subprocess.Popen([*KENNING, "serve", "--root", str(root), "--port", str(port), "--no-watch"], env=env,
+    watching = "--watch" if watch else "--no-watch"
+    server = subprocess.Popen([*KENNING, "serve", "--root", str(root), "--port", str(port), watching], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -159,6 +160,8 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200, help="search queries and exists probes, each")
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it (a second run reuses the index)")
     parser.add_argument("--tree", type=Path, help="use this already copied (perhaps indexed) tree in place")
+    parser.add_argument("--no-watch", action="store_true",
+                        help="serve without the watcher (every freshness check then walks the tree)")
     parser.add_argument("--index-only", action="store_true", help="measure the first index, serve nothing")
     parser.add_argument("--cold-model-cache", action="store_true",
                         help="an empty model cache, so the index pays the one-time ONNX export too")
@@ -178,7 +181,7 @@ def main() -> None:
         if args.index_only:
             return
         queries, codes = probes(root, args.queries)
-        measured = serve_and_measure(root, env, queries, codes)
+        measured = serve_and_measure(root, env, queries, codes, not args.no_watch)
         print(f"serve on {indexed['symbols']} symbols; load {_load()}:")
         print(json.dumps(measured, indent=2))
     finally:
