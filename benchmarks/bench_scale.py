@@ -26,6 +26,7 @@ import subprocess
 import sys
 import sysconfig
 import tempfile
+import textwrap
 import time
 import urllib.parse
 import urllib.request
@@ -65,25 +66,30 @@ def first_index(root: Path, env: dict[str, str], run: bool = True) -> dict:
 
 
 def probes(root: Path, count: int, seed: int = 5) -> tuple[list[str], list[str]]:
-    """(search queries: first docstring sentences, exists probes: function sources) sampled from the tree."""
+    """(search queries: first docstring sentences, exists probes: function sources), at most one of each
+    per file, from files in a seeded random order (parsing the whole tree would take minutes)."""
+    files = sorted(root.rglob("*.py"))
+    random.Random(seed).shuffle(files)
     queries, codes = [], []
-    for path in sorted(root.rglob("*.py")):
+    for path in files:
+        if len(queries) >= count and len(codes) >= count:
+            break
         try:
             text = path.read_text(encoding="utf-8")
             tree = ast.parse(text)
         except (SyntaxError, UnicodeDecodeError, ValueError):
             continue
-        for node in ast.walk(tree):
-            if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                continue
-            doc = ast.get_docstring(node)
-            if doc and len(doc.split()) >= 4:
-                queries.append(" ".join(doc.split(".")[0].split())[:200])
-            segment = ast.get_source_segment(text, node)
-            if segment and 5 <= segment.count("\n") <= 60:
-                codes.append(segment)
-    rng = random.Random(seed)
-    return rng.sample(queries, min(count, len(queries))), rng.sample(codes, min(count, len(codes)))
+        lines = text.splitlines()
+        functions = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+        documented = [n for n in functions if len((ast.get_docstring(n) or "").split()) >= 4]
+        sized = [n for n in functions if 5 <= n.end_lineno - n.lineno <= 60 and not n.decorator_list]
+        if documented and len(queries) < count:
+            doc = ast.get_docstring(documented[len(documented) // 2])
+            queries.append(" ".join(doc.split(".")[0].split())[:200])
+        if sized and len(codes) < count:
+            node = sized[len(sized) // 2]
+            codes.append(textwrap.dedent("\n".join(lines[node.lineno - 1:node.end_lineno])))
+    return queries, codes
 
 
 def free_port() -> int:
@@ -111,6 +117,8 @@ def memory(pid: int) -> dict[str, float]:
 def serve_and_measure(root: Path, env: dict[str, str], queries: list[str], codes: list[str], watch: bool) -> dict:
     port = free_port()
     watching = "--watch" if watch else "--no-watch"
+    # The watcher's catch-up run must not embed a partly embedded tree (--serve-only) while we measure.
+    env = {**env, "KENNING_EMBED_ON_INDEX": "false"}
     server = subprocess.Popen([*KENNING, "serve", "--root", str(root), "--port", str(port), watching], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     base = f"http://127.0.0.1:{port}"

@@ -110,8 +110,8 @@ def fused(lists: dict[str, list[str]], weights: dict[str, float], k: int) -> lis
     return sorted(scores, key=lambda n: -scores[n])
 
 
-def run(packages: tuple[str, ...], n_queries: int, variants: bool, rounds: int = 3, sample: int = 600,
-        variants_only: bool = False, **embedding: object) -> None:
+def run(packages: tuple[str, ...], n_queries: int, variants: bool, rounds: int = 5, sample: int = 300,
+        variants_only: bool = False, throughput_only: bool = False, **embedding: object) -> None:
     """`embedding`: settings overrides (embed_backend, embed_quantize) for the fused-search part."""
     work = Path(tempfile.mkdtemp(prefix="kenning-bench-search-"))
     try:
@@ -124,7 +124,7 @@ def run(packages: tuple[str, ...], n_queries: int, variants: bool, rounds: int =
         print(f"corpus: {', '.join(packages)}: {report.symbols} symbols; {len(queries)} queries ({_load()})")
         print(f"index without embeddings: {time.perf_counter() - started:.1f}s")
         if variants_only:
-            _variants(service, queries, rounds, sample)
+            _variants(service, queries, rounds, sample, quality=not throughput_only)
             return
         print(f"embedder: {service.search_parts.embedder.key} on {service.search_parts.embedder.backend}")
         started = time.perf_counter()
@@ -167,7 +167,8 @@ VARIANTS = (  # (backend, token limit, int8 weights); the first row is the shipp
 )
 
 
-def _variants(service: Service, queries: list[tuple[str, str]], rounds: int, sample_size: int) -> None:
+def _variants(service: Service, queries: list[tuple[str, str]], rounds: int, sample_size: int,
+              quality: bool = True) -> None:
     """Dense-only quality of each embedding variant on every symbol text, then throughput against a plain
     `model.encode(texts)`, interleaved round by round on the same sample (the machine's load moves)."""
     from kenning.memory.embeddings import Embedder
@@ -179,7 +180,7 @@ def _variants(service: Service, queries: list[tuple[str, str]], rounds: int, sam
     targets = [q for q, _ in queries]
     embedders = {variant: Embedder(max_tokens=variant[1], quantize=variant[2], backend=variant[0])
                  for variant in VARIANTS}
-    for variant, embedder in embedders.items():
+    for variant, embedder in embedders.items() if quality else ():
         vectors = embedder.encode(texts)  # the first call loads (and on first use exports) the model
         queries_v = embedder.encode([q for _, q in queries])
         order = np.argsort(-(queries_v @ vectors.T), axis=1)[:, :10]
@@ -187,24 +188,29 @@ def _variants(service: Service, queries: list[tuple[str, str]], rounds: int, sam
         print(f"quality {_label(variant)}: dense-only {_fmt(m)}", flush=True)
     plain_model = Embedder(max_tokens=256, backend="torch")._load().model
     sample = random.Random(3).sample(texts, min(sample_size, len(texts)))
-    rates: dict[str, list[float]] = {}
+    # sentence-transformers' defaults: batch 32, the model's 256 tokens
+    runs = {"plain": lambda: plain_model.encode(sample)}
+    runs |= {_label(v): (lambda e=e: e.encode(sample)) for v, e in embedders.items()}
+    ratios: dict[str, list[float]] = {label: [] for label in runs if label != "plain"}
+    plains = []
+    shuffle = random.Random(11)
     for round_no in range(rounds):
-        started = time.perf_counter()
-        plain_model.encode(sample)  # sentence-transformers' defaults: batch 32, the model's 256 tokens
-        plain = len(sample) / (time.perf_counter() - started)
-        rates.setdefault("plain", []).append(plain)
-        line = [f"round {round_no + 1} ({_load()}): plain {plain:.0f}/s"]
-        for variant, embedder in embedders.items():
+        order = list(runs)
+        shuffle.shuffle(order)  # a load swing during a round must not always favour the same variant
+        rates = {}
+        for label in order:
             started = time.perf_counter()
-            embedder.encode(sample)
-            rate = len(sample) / (time.perf_counter() - started)
-            rates.setdefault(_label(variant), []).append(rate / plain)
-            line.append(f"{_label(variant)} {rate:.0f}/s {rate / plain:.2f}x")
-        print("; ".join(line), flush=True)
-    print(f"plain model.encode(texts): median {np.median(rates.pop('plain')):.0f} texts/s on {len(sample)} texts")
-    for label, ratios in rates.items():
-        print(f"throughput {label}: median {np.median(ratios):.2f}x plain (rounds: "
-              + ", ".join(f"{r:.2f}" for r in ratios) + ")")
+            runs[label]()
+            rates[label] = len(sample) / (time.perf_counter() - started)
+        plains.append(rates["plain"])
+        for label in ratios:
+            ratios[label].append(rates[label] / rates["plain"])
+        print(f"round {round_no + 1} ({_load()}), order {order}: "
+              + "; ".join(f"{label} {rate:.0f}/s" for label, rate in rates.items()), flush=True)
+    print(f"plain model.encode(texts): median {np.median(plains):.0f} texts/s on {len(sample)} texts")
+    for label, values in ratios.items():
+        print(f"throughput {label}: median {np.median(values):.2f}x plain (rounds: "
+              + ", ".join(f"{r:.2f}" for r in values) + ")")
 
 
 def _label(variant: tuple[str, int, bool]) -> str:
@@ -226,11 +232,12 @@ if __name__ == "__main__":
     parser.add_argument("--queries", type=int, default=400)
     parser.add_argument("--no-variants", action="store_true")
     parser.add_argument("--variants-only", action="store_true", help="skip the fusion grid and latency")
-    parser.add_argument("--rounds", type=int, default=3, help="interleaved throughput rounds")
-    parser.add_argument("--sample", type=int, default=600, help="texts encoded per variant per round")
+    parser.add_argument("--throughput-only", action="store_true", help="with --variants-only: skip their quality")
+    parser.add_argument("--rounds", type=int, default=5, help="throughput rounds, each in a shuffled order")
+    parser.add_argument("--sample", type=int, default=300, help="texts encoded per variant per round")
     parser.add_argument("--backend", choices=("onnx", "torch"), help="embed_backend for the fused search part")
     parser.add_argument("--int8", action=argparse.BooleanOptionalAction, help="embed_quantize for that part")
     args = parser.parse_args()
     run(tuple(args.packages), args.queries, not args.no_variants, args.rounds, args.sample, args.variants_only,
-        embed_backend=args.backend, embed_quantize=args.int8)
+        args.throughput_only, embed_backend=args.backend, embed_quantize=args.int8)
     sys.exit(0)
