@@ -211,6 +211,21 @@ def _variants(service: Service, queries: list[tuple[str, str]], rounds: int, sam
     for label, values in ratios.items():
         print(f"throughput {label}: median {np.median(values):.2f}x plain (rounds: "
               + ", ".join(f"{r:.2f}" for r in values) + ")")
+    _one_text_latency(embedders, [q for _, q in queries][:60], [t for t in texts if len(t) > 500][:60])
+
+
+def _one_text_latency(embedders: dict, queries: list[str], codes: list[str]) -> None:
+    """What a search or exists pays to embed its one text; variants interleaved text by text."""
+    times: dict[tuple[str, str], list[float]] = {}
+    for query, code in zip(queries, codes):
+        for variant, embedder in embedders.items():
+            for kind, text in (("query", query), ("code", code)):
+                started = time.perf_counter()
+                embedder.encode([text])
+                times.setdefault((_label(variant), kind), []).append(time.perf_counter() - started)
+    print(f"one-text latency ({_load()}):")
+    for (label, kind), values in times.items():
+        print(f"  {label} {kind}: median {np.median(values) * 1000:.1f} ms over {len(values)}")
 
 
 def _label(variant: tuple[str, int, bool]) -> str:
