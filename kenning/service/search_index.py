@@ -40,7 +40,7 @@ class SearchParts:
     @classmethod
     def from_settings(cls, settings: Settings) -> "SearchParts":
         embedder = Embedder(settings.model, settings.embed_max_tokens, settings.embed_quantize,
-                            settings.embed_batch_size)
+                            settings.embed_batch_size, settings.embed_backend, settings.model_cache_dir)
         name = collection_name(embedder.key, settings.root)
         return cls(embedder, VectorStore(settings.index_dir, name, settings.chroma_url))
 

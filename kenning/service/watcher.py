@@ -39,11 +39,14 @@ class Watcher:
 
     def stop(self, timeout: float = 5.0) -> None:
         self._stop.set()
+        self.service.stopped_watching()
         if self._thread is not None:
             self._thread.join(timeout)
 
     def _run(self) -> None:
-        # Catch up with whatever changed while nothing was watching, then follow changes.
+        # Catch up with whatever changed while nothing was watching, then follow changes; freshness
+        # answers reuse their walk until a change arrives.
+        self.service.files_changed()
         self._reindex()
         changes = watch(
             self.service.root, watch_filter=DefaultFilter(ignore_dirs=_IGNORED_DIRS), debounce=self.debounce_ms,
@@ -51,6 +54,7 @@ class Watcher:
         )
         for batch in changes:
             log.debug("%d changes under %s", len(batch), self.service.root)
+            self.service.files_changed()
             self._reindex()
 
     def _reindex(self) -> None:
