@@ -97,7 +97,9 @@ def embedded_ids_by_hash(conn: sqlite3.Connection, hashes: list[str]) -> dict[st
     if not hashes:
         return out
     rows = conn.execute(
-        f"SELECT text_hash, symbol_id FROM symbol_texts WHERE embedded = 1 AND text_hash IN ({','.join('?' * len(hashes))})",
+        # `+embedded`: look rows up by hash; the planner would otherwise walk the embedded index,
+        # every embedded symbol (15 ms of a search on 54k symbols, against 0.1 ms).
+        f"SELECT text_hash, symbol_id FROM symbol_texts WHERE +embedded = 1 AND text_hash IN ({','.join('?' * len(hashes))})",
         hashes,
     )
     for h, sid in rows:
@@ -109,7 +111,7 @@ def text_hashes(conn: sqlite3.Connection, symbol_ids: list[int]) -> dict[int, st
     if not symbol_ids:
         return {}
     rows = conn.execute(
-        f"SELECT symbol_id, text_hash FROM symbol_texts WHERE embedded = 1 AND symbol_id IN ({','.join('?' * len(symbol_ids))})",
+        f"SELECT symbol_id, text_hash FROM symbol_texts WHERE +embedded = 1 AND symbol_id IN ({','.join('?' * len(symbol_ids))})",
         symbol_ids,
     )
     return dict(rows)
