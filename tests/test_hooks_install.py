@@ -79,6 +79,16 @@ def test_claude_code_uninstall_removes_a_settings_file_kenning_created(tmp_path)
     assert not (tmp_path / ".kenning" / "hooks.json").exists()
 
 
+def test_the_record_is_added_to_an_existing_gitignore_without_touching_its_lines(tmp_path):
+    ignore = tmp_path / ".kenning" / ".gitignore"
+    ignore.parent.mkdir()
+    ignore.write_bytes(b"# caf\xe9 (latin-1)\nscratch/")  # not UTF-8, no final newline
+    assert kenning(tmp_path, "hooks", "install", "claude-code").returncode == 0
+    assert ignore.read_bytes() == b"# caf\xe9 (latin-1)\nscratch/\nhooks.json\n"
+    kenning(tmp_path, "hooks", "install", "claude-code")
+    assert ignore.read_bytes().count(b"hooks.json") == 1
+
+
 def test_the_installed_session_hook_prints_the_brief(tmp_path):
     kenning(tmp_path, "hooks", "install", "claude-code")
     command = json.loads((tmp_path / ".claude" / "settings.json").read_text())["hooks"]["SessionStart"][0]["hooks"][0]

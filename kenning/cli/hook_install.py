@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from kenning.errors import InvalidInput
+from kenning.errors import InvalidInput, StorageError
 from kenning.memory.filestore import write_atomic
 
 RECORD = Path(".kenning") / "hooks.json"
@@ -189,7 +189,13 @@ def _write_record(root: Path, record: dict) -> None:
 def _keep_out_of_git(file: Path) -> None:
     """List the record in its folder's .gitignore: it names this machine's interpreter, so it is not shared."""
     ignore = file.parent / ".gitignore"
-    lines = ignore.read_text(encoding="utf-8").splitlines() if ignore.exists() else []
-    if file.name not in (line.strip() for line in lines):
-        write_atomic(ignore, "\n".join([*lines, file.name]) + "\n")
+    try:
+        existing = ignore.read_bytes() if ignore.exists() else b""
+        if file.name.encode() in (line.strip() for line in existing.splitlines()):
+            return
+        # Appended as bytes: the user's lines stay exactly as they were, whatever their encoding.
+        with open(ignore, "ab") as out:
+            out.write((b"\n" if existing and not existing.endswith(b"\n") else b"") + file.name.encode() + b"\n")
+    except OSError as e:
+        raise StorageError(f"cannot list {file.name} in {ignore}: {e.strerror or e}") from e
 
