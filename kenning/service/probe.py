@@ -197,9 +197,10 @@ def _compare_structure(conn, found: dict[int, _Candidate], probe_shape: str) -> 
     probe_shingles = minhash.comparable_shingles(probe_shape)
     for sid, symbol in tables.symbols_by_id(conn, found).items():
         candidate = found[sid]
-        if minhash.comparable_tokens(symbol.shape) == probe_tokens:
+        tokens = minhash.comparable_tokens(symbol.shape)
+        if tokens == probe_tokens:
             candidate.exact = True
-        candidate.near = minhash.jaccard(probe_shingles, minhash.comparable_shingles(symbol.shape))
+        candidate.near = minhash.multiset_jaccard(probe_shingles, minhash.shingle_counts(tokens))
 
 
 def _public(c: _Candidate, symbol, callers: dict[str, int], verdict: str) -> dict[str, Any]:
