@@ -9,12 +9,14 @@ Verdict rules (thresholds calibrated on benchmarks/bench_exists.py, see docs/ben
 - "similar": a weaker near copy, a close embedding, structure and meaning close together
   (`closeness`), or a name match; a name alone never says exists.
 - "none": nothing above.
-Code probes order candidates by exact structure, then closeness: shingle Jaccard plus
-SEMANTIC_WEIGHT x code-to-code cosine. One added statement costs a short definition many
-shingles, and the rename-proof parts of the embedding (attributes, calls, literals) then tell the
-edited copy from an unrelated definition of a similar shape. Exact clones of each other are ordered
-by the cosine. Other probes order by an exact name match, then the description's fused rank
-(lexical + dense), then cosine.
+Code probes order candidates by exact structure, then closeness: structure (the larger of shingle
+Jaccard and `_one_edit`) plus SEMANTIC_WEIGHT x code-to-code cosine. One added statement costs a
+short definition most of its shingles, though all its tokens are still there, in order, around one
+inserted run: `_one_edit` scores that as len(shorter) / len(longer). The rename-proof parts of the
+embedding (attributes, calls, literals) then tell the edited copy from an unrelated definition of a
+similar shape. Exact clones of each other are ordered by the cosine. `_one_edit` feeds closeness
+only (ordering and the "similar" bar), never "exists". Other probes order by an exact name match,
+then the description's fused rank (lexical + dense), then cosine.
 """
 
 from __future__ import annotations
