@@ -87,20 +87,32 @@ def renaming(fn: dict) -> dict[str, str]:
 
 
 def edited(source: str, rng: random.Random) -> str:
-    """Add or remove one statement in the function body (at its first indentation level)."""
+    """Add or remove one statement in the function body (at its first indentation level).
+
+    Statements come from the syntax tree, so a removal takes a whole statement (all its lines) and never
+    a line of the docstring, and an insertion goes after the docstring: every probe is valid Python."""
+    try:
+        function = ast.parse(source).body[0]
+    except SyntaxError:
+        return source
     lines = source.splitlines()
-    body = [i for i, line in enumerate(lines[1:], start=1) if line.strip() and not line.lstrip().startswith(("#", "@"))]
+    body = function.body
+    if ast.get_docstring(function, clean=False) is not None:
+        body = body[1:]
     if not body:
         return source
-    indent = len(lines[body[0]]) - len(lines[body[0]].lstrip())
-    simple = [i for i in body if len(lines[i]) - len(lines[i].lstrip()) == indent
-              and not lines[i].rstrip().endswith((":", "(", "[", "{", ",", "\\")) and i > body[0]
-              and not lines[i].lstrip().startswith(("return", "else", "elif", "except", "finally", ")", "]", "}"))]
+    simple = [s for s in body[1:] if not isinstance(s, _COMPOUND + (ast.Return,)) and s.lineno > body[0].end_lineno]
     if simple and rng.random() < 0.5:
-        del lines[rng.choice(simple)]
+        removed = rng.choice(simple)
+        del lines[removed.lineno - 1:removed.end_lineno]
     else:
-        lines.insert(body[0], " " * indent + "trace_calls = trace_calls + 1 if False else 0")
+        first = lines[body[0].lineno - 1]
+        lines.insert(body[0].lineno - 1, " " * (len(first) - len(first.lstrip())) + "trace_calls = trace_calls + 1 if False else 0")
     return "\n".join(lines) + "\n"
+
+
+_COMPOUND = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.Try, ast.FunctionDef,
+             ast.AsyncFunctionDef, ast.ClassDef, ast.Match) + ((ast.TryStar,) if hasattr(ast, "TryStar") else ())
 
 
 def in_split(qualified_name: str, split: str) -> bool:

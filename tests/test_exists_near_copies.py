@@ -59,6 +59,18 @@ def test_a_renamed_copy_with_one_statement_removed_is_found_first(service):
     assert answer["candidates"][0]["qualified_name"] == "shlex.split"
 
 
+def test_a_statement_added_to_a_one_line_function_still_finds_it_first(service):
+    # Ten new tokens in front of a 13-token body leave few of its shingles (Jaccard ~0.3), but every
+    # token of the original is still there, in order, around one inserted run.
+    source = function_source(service.root, "shlex.py", "join")
+    header, docstring, body = source.split("\n", 2)
+    assert docstring.strip().startswith('"""') and body.startswith("    return ")
+    probe = renamed(f"{header}\n    calls = calls + 1\n{body}", {"join": "quoted_line", "split_command": "parts"})
+    answer = service.exists(code=probe)
+    assert answer["verdict"] == "similar"
+    assert answer["candidates"][0]["qualified_name"] == "shlex.join"
+
+
 def test_search_ranking_demotes_data_and_puts_an_exact_name_first():
     lists = {"lexical": ["LIMIT", "trim", "pad"], "dense": ["LIMIT", "trim", "pad"]}
     kinds = {"LIMIT": "constant", "trim": "function", "pad": "function"}

@@ -9,12 +9,14 @@ Verdict rules (thresholds calibrated on benchmarks/bench_exists.py, see docs/ben
 - "similar": a weaker near copy, a close embedding, structure and meaning close together
   (`closeness`), or a name match; a name alone never says exists.
 - "none": nothing above.
-Code probes order candidates by exact structure, then closeness: shingle Jaccard plus
-SEMANTIC_WEIGHT x code-to-code cosine. One added statement costs a short definition many
-shingles, and the rename-proof parts of the embedding (attributes, calls, literals) then tell the
-edited copy from an unrelated definition of a similar shape. Exact clones of each other are ordered
-by the cosine. Other probes order by an exact name match, then the description's fused rank
-(lexical + dense), then cosine.
+Code probes order candidates by exact structure, then closeness: structure (the larger of shingle
+Jaccard and `_one_edit`) plus SEMANTIC_WEIGHT x code-to-code cosine. One added statement costs a
+short definition most of its shingles, though all its tokens are still there, in order, around one
+inserted run: `_one_edit` scores that as len(shorter) / len(longer). The rename-proof parts of the
+embedding (attributes, calls, literals) then tell the edited copy from an unrelated definition of a
+similar shape. Exact clones of each other are ordered by the cosine. `_one_edit` feeds closeness
+only (ordering and the "similar" bar), never "exists". Other probes order by an exact name match,
+then the description's fused rank (lexical + dense), then cosine.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ class _Candidate:
     sid: int
     exact: bool = False
     near: float = 0.0
+    edit: float = 0.0  # `_one_edit` of the two token lists: one inserted or removed run explains the difference
     semantic: float = 0.0
     lexical_rank: int = 0
     name: bool = False
@@ -61,7 +64,7 @@ class _Candidate:
     @property
     def closeness(self) -> float:
         """Structure and meaning together, for code probes (0 otherwise)."""
-        return self.near + SEMANTIC_WEIGHT * self.semantic if self.code_probe else 0.0
+        return max(self.near, self.edit) + SEMANTIC_WEIGHT * self.semantic if self.code_probe else 0.0
 
     @property
     def structural(self) -> float:
@@ -153,7 +156,7 @@ def find_existing(ops, code: str | None, description: str | None, name: str | No
         # Structural candidates get their code-to-code cosine: it orders exact clones of each other and
         # backs up a near match (a short near match alone is often a coincidence). Those far apart in
         # structure cannot come first; fetching their vectors would only cost time.
-        wanted = [sid for sid, c in found.items() if c.exact or c.name or c.near >= NEAR_FETCH]
+        wanted = [sid for sid, c in found.items() if c.exact or c.name or max(c.near, c.edit) >= NEAR_FETCH]
         hashes = tables.text_hashes(conn, wanted) if probe_vector is not None else {}
         stored = ops.search_parts.vectors.vectors(sorted(set(hashes.values()))) if hashes else {}
         for sid, digest in hashes.items():
@@ -201,6 +204,7 @@ def _compare_structure(conn, found: dict[int, _Candidate], probe_shape: str) -> 
         if tokens == probe_tokens:
             candidate.exact = True
         candidate.near = minhash.multiset_jaccard(probe_shingles, minhash.shingle_counts(tokens))
+        candidate.edit = _one_edit(probe_tokens, tokens)
 
 
 def _public(c: _Candidate, symbol, callers: dict[str, int], verdict: str) -> dict[str, Any]:
@@ -238,3 +242,21 @@ def _probe(code: str, language: str | None) -> tuple[str, str, str, str, str, st
     # A fragment with no definition: its whole token stream is the shape.
     tokens = tokenize(data, spec.comment_style, language).tokens
     return "", "", code, shape(tokens), fingerprint(tokens), ""
+
+
+def _one_edit(a: list[str], b: list[str]) -> float:
+    """len(shorter) / len(longer) when the longer is the shorter with one run of tokens inserted (a
+    statement added or removed), else 0. Shingles cannot see this in a short definition: ten added
+    tokens cost a 14-token function most of its shingles, though every one of its tokens is still
+    there, in order."""
+    short, long = (a, b) if len(a) <= len(b) else (b, a)
+    n = len(short)
+    if not n:
+        return 0.0
+    head = 0
+    while head < n and short[head] == long[head]:
+        head += 1
+    tail = 0
+    while tail < n - head and short[-1 - tail] == long[-1 - tail]:
+        tail += 1
+    return n / len(long) if head + tail == n else 0.0
