@@ -60,10 +60,11 @@ class Settings(BaseSettings):
     )
     embed_batch_size: int = Field(default=32, gt=0, description="Texts per embedding batch.")
     embed_max_tokens: int = Field(
-        default=128, ge=16, le=512, description="Word pieces of each symbol's text the model reads."
+        default=64, ge=16, le=512, description="Word pieces of each symbol's text (and each query) the model reads."
     )
     embed_quantize: bool = Field(
-        default=False, description="int8 model weights: faster embedding at a measured quality cost."
+        default=True, description="8-bit model weights (uint8 on ONNX Runtime): faster embedding at a small measured"
+                                  " quality cost (docs/benchmarks.md); false keeps fp32."
     )
     embed_backend: Literal["onnx", "torch"] = Field(
         default="onnx",

@@ -11,8 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import copy_stdlib
-from kenning.memory import lexical, minhash
+from kenning.memory import embeddings, lexical, minhash
 from kenning.service import Service
+from kenning.service import probe as probe_module
 from kenning.service.search_index import prepare_texts
 from kenning.settings import Settings
 
@@ -99,3 +100,41 @@ def test_batched_band_keys_equal_one_signature_at_a_time(shapes):
         values = _signature_by_definition(minhash.shingles(shape))
         assert minhash.signature(minhash.shingles(shape)).tolist() == values
         assert len(keys) == minhash.BANDS
+
+
+_PARSER = '''\
+def read_config_file(path, encoding="utf-8"):
+    """Read a configuration file into a dictionary.
+
+    Blank lines and comments are skipped."""
+    settings = {}
+    with open(path, encoding=encoding) as handle:
+        for line in handle:
+            key, _, value = line.partition("=")
+            settings[key.strip()] = value.strip()
+    return settings
+
+
+def parse_http_header(raw_header):
+    name, _, value = raw_header.partition(":")
+    return name.strip().lower(), value.strip()
+'''
+
+
+def test_a_symbol_is_embedded_as_signature_summary_and_its_code_words_and_a_probe_the_same_way(tmp_path):
+    (tmp_path / "config.py").write_text(_PARSER)
+    service = Service.from_settings(Settings.load(tmp_path, embed_on_index=False))
+    service.index()
+    texts = dict(service.store.conn.execute(
+        "SELECT s.name, t.text FROM symbols s JOIN symbol_texts t ON t.symbol_id = s.id"))
+    # Split identifier words, each once, in first use (the name's words first); a summary keeps few.
+    assert texts["parse_http_header"] == (
+        "def parse_http_header(raw_header): def parse http header raw name value partition return strip lower")
+    assert texts["read_config_file"] == (
+        'def read_config_file(path, encoding="utf-8"): Read a configuration file into a dictionary.'
+        " def config path encoding utf settings with open as handle for line in key value partition")
+    assert len(texts["read_config_file"].split(". ", 1)[1].split()) == embeddings.TEXT_WORDS_WITH_SUMMARY
+
+    # An exists probe of the same code is embedded from the same text, whatever the file around it.
+    probe = _PARSER.split("\n\n\n")[1]
+    assert embeddings.embedding_text(*probe_module._probe("import re\n\n\n" + probe, "python")[:3]) == texts["parse_http_header"]

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kenning.errors import ConfigError
+from kenning.memory.lexical import split_identifier
 
 if TYPE_CHECKING:  # numpy loads with the first vector, not with every command
     import numpy as np
@@ -28,20 +29,32 @@ if TYPE_CHECKING:  # numpy loads with the first vector, not with every command
 log = logging.getLogger(__name__)
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
-TEXT_LIMIT = 700  # characters; ~128 word pieces of code, the default token limit
-BODY_WITH_SUMMARY = 160
+DEFAULT_MAX_TOKENS = 64  # word pieces the model reads; a symbol's text rarely needs more (see embedding_text)
+TEXT_LIMIT = 700  # characters: a backstop for long signatures and summaries
+TEXT_WORDS = 48  # code words after the signature
+TEXT_WORDS_WITH_SUMMARY = 16  # with a summary, code words would drown it (the model averages word pieces)
+DOCSTRING_CHARS = 4000  # of a docstring whose words are left out of the code words
 _SPACES = re.compile(r"\s+")
-_LEADING_DOCSTRING = re.compile(r"^\s*[rRbBuU]{0,2}(\"\"\"|''')[\s\S]*?\1")
 
 Progress = Callable[[int, int], None]
 
 
-def embedding_text(signature: str, docstring: str, body: str) -> str:
-    """What a symbol is embedded as: signature, first paragraph of its docstring, start of its body."""
+def embedding_text(signature: str, docstring: str, code_words: str) -> str:
+    """What a symbol is embedded as: its signature, the first paragraph of its docstring, then the
+    words of its code (`lexical.body_terms`: split identifiers, each once, in first-use order, its
+    own name's words first, which helps: a name as written is one odd run of word pieces), less
+    those of its docstring.
+
+    Code as written spends most of the model's word pieces on punctuation, `self.` and repeats; its
+    distinct words carry what it is about in a third of the pieces, so a first index embeds about
+    twice as fast at the same search quality (docs/benchmarks.md, "Embedded text")."""
     summary = _SPACES.sub(" ", docstring.strip().split("\n\n", 1)[0])[:300]
-    # With a summary, a long body would drown it (the model averages over all word pieces).
-    body = _SPACES.sub(" ", _LEADING_DOCSTRING.sub("", body, count=1))[:BODY_WITH_SUMMARY if summary else TEXT_LIMIT]
-    text = " ".join(part for part in (signature, summary, body) if part)
+    words = code_words.split()
+    if summary:  # the docstring's own words come first in the code's; the summary has said them
+        documented = set(split_identifier(docstring[:DOCSTRING_CHARS]))
+        words = [word for word in words if word not in documented]
+    words = words[:TEXT_WORDS_WITH_SUMMARY if summary else TEXT_WORDS]
+    text = " ".join(part for part in (signature, summary, " ".join(words)) if part)
     return _SPACES.sub(" ", text).strip()[:TEXT_LIMIT]
 
 
@@ -53,7 +66,7 @@ BACKENDS = ("onnx", "torch")
 
 
 class Embedder:
-    def __init__(self, model: str = DEFAULT_MODEL, max_tokens: int = 128, quantize: bool = False,
+    def __init__(self, model: str = DEFAULT_MODEL, max_tokens: int = DEFAULT_MAX_TOKENS, quantize: bool = False,
                  batch_size: int = 32, backend: str = "onnx", cache_dir: Path | None = None) -> None:
         if backend not in BACKENDS:
             raise ConfigError(f"embed_backend must be one of {', '.join(BACKENDS)}, not {backend!r}")

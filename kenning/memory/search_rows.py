@@ -17,8 +17,9 @@ from kenning.memory import lexical, minhash
 from kenning.memory.embeddings import embedding_text, text_hash
 from kenning.models import ParsedFile
 
-BODY_LINES = 200  # lines of a definition read for body words
-TEXT_BODY_LINES = 40  # lines after the first that go into the embedding text
+# Bump when a row's content changes for the same file: older indexes are then re-parsed in full.
+ROWS_VERSION = "2"  # 2: the embedded text is signature, summary and code words (embedding_text)
+BODY_LINES = 200  # lines of a definition read for body words (lexical row and embedded text)
 
 
 class SearchRow(NamedTuple):  # a tuple: tens of thousands cross from workers, and tuples pickle fast
@@ -34,11 +35,6 @@ def file_lines(data: bytes) -> list[str]:
     return data.decode("utf-8", errors="replace").splitlines()
 
 
-def embedded_text(lines: Sequence[str], start_line: int, end_line: int, signature: str, docstring: str) -> str:
-    body = "\n".join(lines[start_line:min(end_line, start_line + TEXT_BODY_LINES)])
-    return embedding_text(signature, docstring, body)
-
-
 def body_words(lines: Sequence[str], start_line: int, end_line: int) -> str:
     return lexical.body_terms("\n".join(lines[start_line - 1:min(end_line, start_line - 1 + BODY_LINES)]))
 
@@ -50,9 +46,10 @@ def for_file(parsed: ParsedFile, data: bytes) -> tuple[SearchRow, ...]:
     bands = dict(zip(shapes, map(tuple, minhash.band_keys_many(shapes))))
     rows = []
     for s in parsed.symbols:
-        text = embedded_text(lines, s.start_line, s.end_line, s.signature, s.docstring)
+        words = body_words(lines, s.start_line, s.end_line)
+        text = embedding_text(s.signature, s.docstring, words)
         rows.append(SearchRow(text_hash(text), text, lexical.name_terms(s.name, s.qualified_name),
-                              lexical.terms(s.signature), body_words(lines, s.start_line, s.end_line), bands[s.shape]))
+                              lexical.terms(s.signature), words, bands[s.shape]))
     return tuple(rows)
 
 

@@ -28,6 +28,8 @@ _BATCH = 200
 # so a run killed in between resolves on the next run even if no file changed.
 _DIRTY = "resolution_dirty"
 _EXTRACTOR = "extractor_version"
+# What every file's derived rows depend on besides its bytes: the extractor and the search-row recipe.
+_DERIVED_VERSION = f"{EXTRACTOR_VERSION}+{search_rows.ROWS_VERSION}"
 
 
 def run_index(
@@ -43,7 +45,7 @@ def run_index(
         deleted = sorted(set(states) - present)
         # Same size and mtime: unchanged without reading it. Otherwise the hash decides. An index
         # made by another extractor version trusts neither: every file is parsed again.
-        current = store.get_meta(_EXTRACTOR) == EXTRACTOR_VERSION
+        current = store.get_meta(_EXTRACTOR) == _DERIVED_VERSION
         changed = [c for c in walked.candidates
                    if not current or states.get(c.path, ("", -1, -1))[1:] != (c.size, c.mtime_ns)]
         report.files_unchanged = len(walked.candidates) - len(changed)
@@ -102,7 +104,7 @@ def run_index(
                 _resolve_stored(store)
         with store.transaction() as conn:
             store.set_meta(conn, "last_indexed_at", str(time.time()))
-            store.set_meta(conn, _EXTRACTOR, EXTRACTOR_VERSION)  # only now: a killed run re-parses again
+            store.set_meta(conn, _EXTRACTOR, _DERIVED_VERSION)  # only now: a killed run re-parses again
         # Rows written without search rows get them here; embedding (unless deferred) reports on `progress`.
         prepare_search(settings, store, progress)
         counts = store.counts()
@@ -154,7 +156,7 @@ class _ColdLoad:
         resolver = Resolver((s for f in parsed for s in f.symbols), {f.path: f.module for f in parsed})
         for file in parsed:
             self.store.write_references(self.conn, self.file_ids[file.path], resolver.resolve_all(list(file.references)))
-        self.store.set_meta(self.conn, _EXTRACTOR, EXTRACTOR_VERSION)  # with the rows it describes
+        self.store.set_meta(self.conn, _EXTRACTOR, _DERIVED_VERSION)  # with the rows it describes
 
 
 def _resolve_stored(store: IndexStore) -> None:

@@ -29,7 +29,7 @@ from kenning.errors import InvalidInput
 from kenning.indexer.extract import parse_source
 from kenning.indexer.fingerprint import fingerprint, shape, tokenize
 from kenning.indexer.languages import LANGUAGES
-from kenning.memory import lexical, minhash
+from kenning.memory import lexical, minhash, search_rows
 from kenning.memory import search_tables as tables
 from kenning.memory.embeddings import embedding_text
 from kenning.service.fusion import DATA_FACTOR, DATA_KINDS, WEIGHTS, fuse
@@ -134,7 +134,7 @@ def find_existing(ops, code: str | None, description: str | None, name: str | No
 
     semantic_ready = tables.search_counts(conn)[1] > 0  # nothing embedded yet: skip the model
     if code:
-        probe_signature, probe_doc, probe_body, probe_shape, probe_fp, probe_name = _probe(code, language)
+        probe_signature, probe_doc, probe_words, probe_shape, probe_fp, probe_name = _probe(code, language)
         for sid in tables.ids_with_fingerprint(conn, probe_fp):
             get(sid).exact = True
         for sid in minhash.candidates(conn, probe_shape):
@@ -142,7 +142,7 @@ def find_existing(ops, code: str | None, description: str | None, name: str | No
         probe_vector = None
         if semantic_ready:
             probe_vector = code_vector if code_vector is not None else ops.search_parts.embedder.encode(
-                [embedding_text(probe_signature, probe_doc, probe_body)])[0]
+                [embedding_text(probe_signature, probe_doc, probe_words)])[0]
             for sid, similarity in ops.dense_hits_for_vector(probe_vector, POOL):
                 candidate = get(sid)
                 candidate.semantic = max(candidate.semantic, similarity)
@@ -226,7 +226,8 @@ def _public(c: _Candidate, symbol, callers: dict[str, int], verdict: str) -> dic
 
 
 def _probe(code: str, language: str | None) -> tuple[str, str, str, str, str, str]:
-    """(signature, docstring, body, shape, fingerprint, name) of the probe's main definition."""
+    """(signature, docstring, code words, shape, fingerprint, name) of the probe's main definition, the
+    first three as the index keeps them for its symbols (`search_rows.for_file`)."""
     language = language or "python"
     spec = next((s for s in LANGUAGES if s.name == language), None)
     if spec is None:
@@ -236,12 +237,11 @@ def _probe(code: str, language: str | None) -> tuple[str, str, str, str, str, st
     top = [s for s in parsed.symbols if s.parent is None]
     if top:
         main = max(top, key=lambda s: s.end_line - s.start_line)
-        lines = code.splitlines()
-        body = "\n".join(lines[main.start_line:min(main.end_line, main.start_line + 40)])
-        return main.signature, main.docstring, body, main.shape, main.fingerprint, main.name
+        words = search_rows.body_words(search_rows.file_lines(data), main.start_line, main.end_line)
+        return main.signature, main.docstring, words, main.shape, main.fingerprint, main.name
     # A fragment with no definition: its whole token stream is the shape.
     tokens = tokenize(data, spec.comment_style, language).tokens
-    return "", "", code, shape(tokens), fingerprint(tokens), ""
+    return "", "", lexical.body_terms(code), shape(tokens), fingerprint(tokens), ""
 
 
 def _one_edit(a: list[str], b: list[str]) -> float:

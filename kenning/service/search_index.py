@@ -18,7 +18,7 @@ from itertools import groupby
 
 from kenning.memory import lexical, minhash, search_rows
 from kenning.memory import search_tables as tables
-from kenning.memory.embeddings import Embedder, text_hash
+from kenning.memory.embeddings import Embedder, embedding_text, text_hash
 from kenning.memory.index_store import IndexStore
 from kenning.memory.vector_store import VectorStore, collection_name
 from kenning.settings import Settings
@@ -74,9 +74,10 @@ def prepare_texts(settings: Settings, store: IndexStore) -> int:
     for path, group in groupby(rows, key=lambda r: r[1]):
         lines = _read_lines(settings, path)
         for sid, _, start, end, signature, docstring, shape in group:
-            text = search_rows.embedded_text(lines, start, end, signature, docstring)
+            words = search_rows.body_words(lines, start, end)
+            text = embedding_text(signature, docstring, words)
             texts.append((sid, text_hash(text), text))
-            bodies.append((search_rows.body_words(lines, start, end), sid))
+            bodies.append((words, sid))
             shapes.append((sid, shape))
     if rows:
         with store.transaction() as conn:
