@@ -215,6 +215,9 @@ class IndexStore:
 
     # -- reading -----------------------------------------------------------------------------
 
+    def newest_reference_id(self) -> int:
+        return self.conn.execute("SELECT COALESCE(MAX(id), 0) FROM refs").fetchone()[0]
+
     def counts(self) -> dict[str, int]:
         one = lambda sql: self.conn.execute(sql).fetchone()[0]  # noqa: E731
         return {

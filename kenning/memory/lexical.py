@@ -85,6 +85,11 @@ def delete_file_rows(conn: sqlite3.Connection, paths: Iterable[str]) -> None:
     )
 
 
+def optimize(conn: sqlite3.Connection) -> None:
+    """Merge the index's segments into one: a bulk load leaves many, and every query reads them all."""
+    conn.execute("INSERT INTO symbols_fts (symbols_fts) VALUES ('optimize')")
+
+
 def set_bodies(conn: sqlite3.Connection, rows: Iterable[tuple[str, int]]) -> None:
     """rows: (body terms, symbol id)."""
     conn.executemany("UPDATE symbols_fts SET body=? WHERE rowid=?", rows)

@@ -166,10 +166,18 @@ def caller_counts(conn: sqlite3.Connection, qualified_names: list[str]) -> dict[
     return dict(rows)
 
 
+def anything_embedded(conn: sqlite3.Connection) -> bool:
+    """Whether any symbol has a stored vector: one index probe, not a count (asked before every vector query)."""
+    return conn.execute("SELECT 1 FROM symbol_texts WHERE embedded = 1 LIMIT 1").fetchone() is not None
+
+
 def search_counts(conn: sqlite3.Connection) -> tuple[int, int]:
     """(symbols, symbols with a stored vector)."""
     symbols = conn.execute("SELECT COUNT(*) FROM symbols").fetchone()[0]
-    embedded = conn.execute("SELECT COUNT(*) FROM symbol_texts WHERE embedded = 1").fetchone()[0]
+    # All rows less the pending ones: both counts are quick (a table's row count, a short index range),
+    # where counting the embedded rows walks most of the index on every search and exists answer.
+    embedded = conn.execute("SELECT (SELECT COUNT(*) FROM symbol_texts)"
+                            " - (SELECT COUNT(*) FROM symbol_texts WHERE embedded = 0)").fetchone()[0]
     return symbols, embedded
 
 

@@ -13,7 +13,7 @@ from kenning.indexer.extract import EXTRACTOR_VERSION
 from kenning.indexer.pipeline import Skipped, Unchanged, jobs_for, parse_many
 from kenning.indexer.resolve import Resolver
 from kenning.indexer.walker import walk
-from kenning.memory import search_rows
+from kenning.memory import lexical, search_rows
 from kenning.memory.index_store import IndexStore, writer_lock
 from kenning.models import IndexReport, ParsedFile, Reference
 from kenning.service.search_index import prepare_search
@@ -156,6 +156,7 @@ class _ColdLoad:
         resolver = Resolver((s for f in parsed for s in f.symbols), {f.path: f.module for f in parsed})
         for file in parsed:
             self.store.write_references(self.conn, self.file_ids[file.path], resolver.resolve_all(list(file.references)))
+        lexical.optimize(self.conn)
         self.store.set_meta(self.conn, _EXTRACTOR, _DERIVED_VERSION)  # with the rows it describes
 
 

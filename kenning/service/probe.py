@@ -117,7 +117,7 @@ def check_code(code: str | bytes | None) -> str | None:
 def code_vectors(ops, codes: list[str], language: str | None) -> list | None:
     """One batch of embeddings for several code probes (None until anything is embedded): the guard
     looks up every definition a change adds, and one encode call costs far less than one per probe."""
-    if not codes or tables.search_counts(ops.store.conn)[1] == 0:
+    if not codes or not tables.anything_embedded(ops.store.conn):
         return None
     texts = [embedding_text(*_probe(code, language)[:3]) for code in codes]
     return list(ops.search_parts.embedder.encode(texts))
@@ -132,7 +132,7 @@ def find_existing(ops, code: str | None, description: str | None, name: str | No
     def get(sid: int) -> _Candidate:
         return found.setdefault(sid, _Candidate(sid, code_probe=bool(code)))
 
-    semantic_ready = tables.search_counts(conn)[1] > 0  # nothing embedded yet: skip the model
+    semantic_ready = tables.anything_embedded(conn)  # nothing embedded yet: skip the model
     if code:
         probe_signature, probe_doc, probe_words, probe_shape, probe_fp, probe_name = _probe(code, language)
         for sid in tables.ids_with_fingerprint(conn, probe_fp):

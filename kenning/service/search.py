@@ -74,7 +74,7 @@ class SearchOps:
 
     def dense_hits(self, text: str, limit: int) -> list[tuple[int, float]]:
         """(symbol id, cosine) nearest to `text`; empty until something is embedded."""
-        if tables.search_counts(self.store.conn)[1] == 0:
+        if not tables.anything_embedded(self.store.conn):
             return []
         parts = self.search_parts
         vector = parts.embedder.encode([text])[0]
