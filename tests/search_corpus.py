@@ -57,3 +57,17 @@ def function_source(root: Path, path: str, name: str) -> str:
         if isinstance(node, ast.FunctionDef) and node.name == name:
             return ast.get_source_segment(text, node)
     raise LookupError(name)
+
+
+def exists_top(service: Service, probe: str, verdict: str | None, qualified_name: str,
+               match: str | None = None) -> dict:
+    """Ask exists about `probe`; check the verdict (unless None), the first candidate and, given, its
+    match kind. Returns the answer for further checks."""
+    answer = service.exists(code=probe)
+    if verdict is not None:
+        assert answer["verdict"] == verdict, answer
+    top = answer["candidates"][0]
+    assert top["qualified_name"] == qualified_name, answer["candidates"]
+    if match is not None:
+        assert match in top["match"], top
+    return answer

@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 import pytest
-from search_corpus import function_source, renamed, shared_service
+from search_corpus import exists_top, function_source, renamed, shared_service
 
 from kenning.errors import InvalidInput, NotFound
 
@@ -33,12 +33,8 @@ def service(tmp_path_factory):
 def test_renamed_copy_is_found_first_with_verdict_exists(service):
     source = function_source(service.root, "textwrap.py", "dedent")
     probe = renamed(source, {"dedent": "strip_margin", "text": "src", "margin": "common", "line": "row"})
-    answer = service.exists(code=probe)
-    assert answer["verdict"] == "exists"
-    top = answer["candidates"][0]
-    assert top["qualified_name"] == "textwrap.dedent"
-    assert "structural-exact" in top["match"]
-    assert set(top) == CANDIDATE_KEYS
+    answer = exists_top(service, probe, "exists", "textwrap.dedent", "structural-exact")
+    assert set(answer["candidates"][0]) == CANDIDATE_KEYS
     assert answer["index"]["embedded"] == answer["index"]["symbols"] > 0
     assert answer["index"]["stale_files"] == 0
 
@@ -48,11 +44,7 @@ def test_near_copy_with_an_added_statement_is_found(service):
     probe = renamed(source, {"translate": "glob_to_regex", "pat": "pattern", "res": "out"})
     assert "\n    return " in probe
     probe = probe.replace("\n    return ", "\n    calls = 0\n    return ", 1)
-    answer = service.exists(code=probe)
-    assert answer["verdict"] == "exists"
-    top = answer["candidates"][0]
-    assert top["qualified_name"] == "fnmatch.translate"
-    assert "structural-near" in top["match"]
+    exists_top(service, probe, "exists", "fnmatch.translate", "structural-near")
 
 
 def test_short_near_copy_is_only_similar(service):
@@ -61,9 +53,7 @@ def test_short_near_copy_is_only_similar(service):
     source = function_source(service.root, "shlex.py", "quote")
     probe = renamed(source, {"quote": "shell_escape", "s": "value"})
     probe = probe.replace("if not value :", "value = str(value)\n    if not value :", 1)
-    answer = service.exists(code=probe)
-    assert answer["verdict"] == "similar"
-    assert answer["candidates"][0]["qualified_name"] == "shlex.quote"
+    exists_top(service, probe, "similar", "shlex.quote")
 
 
 def test_unrelated_function_gives_none(service):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from search_corpus import function_source, renamed, shared_service
+from search_corpus import exists_top, function_source, renamed, shared_service
 
 from kenning.indexer.fingerprint import shape, tokenize
 from kenning.memory import minhash
@@ -43,11 +43,7 @@ def test_a_copy_with_extra_parentheses_is_an_exact_match(service):
     source = function_source(service.root, "textwrap.py", "shorten")
     probe = renamed(source, {"shorten": "abbreviate", "text": "s", "w": "wrapper"})
     probe = probe.replace("return wrapper", "return (wrapper", 1).rstrip() + ")\n"
-    answer = service.exists(code=probe)
-    assert answer["verdict"] == "exists"
-    top = answer["candidates"][0]
-    assert top["qualified_name"] == "textwrap.shorten"
-    assert "structural-exact" in top["match"]
+    exists_top(service, probe, "exists", "textwrap.shorten", "structural-exact")
 
 
 def test_a_renamed_copy_with_one_statement_removed_is_found_first(service):
@@ -55,8 +51,7 @@ def test_a_renamed_copy_with_one_statement_removed_is_found_first(service):
     probe = renamed(source, {"split": "tokens_of", "s": "line", "lex": "scanner"})
     assert "    scanner .whitespace_split =True \n" in probe
     probe = probe.replace("    scanner .whitespace_split =True \n", "", 1)
-    answer = service.exists(code=probe)
-    assert answer["candidates"][0]["qualified_name"] == "shlex.split"
+    exists_top(service, probe, None, "shlex.split")
 
 
 def test_a_statement_added_to_a_one_line_function_still_finds_it_first(service):
@@ -66,9 +61,7 @@ def test_a_statement_added_to_a_one_line_function_still_finds_it_first(service):
     header, docstring, body = source.split("\n", 2)
     assert docstring.strip().startswith('"""') and body.startswith("    return ")
     probe = renamed(f"{header}\n    calls = calls + 1\n{body}", {"join": "quoted_line", "split_command": "parts"})
-    answer = service.exists(code=probe)
-    assert answer["verdict"] == "similar"
-    assert answer["candidates"][0]["qualified_name"] == "shlex.join"
+    exists_top(service, probe, "similar", "shlex.join")
 
 
 def test_search_ranking_demotes_data_and_puts_an_exact_name_first():

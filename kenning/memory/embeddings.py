@@ -46,8 +46,8 @@ def embedding_text(signature: str, docstring: str, code_words: str) -> str:
     those of its docstring.
 
     Code as written spends most of the model's word pieces on punctuation, `self.` and repeats; its
-    distinct words carry what it is about in about half the pieces, so a first index embeds ~1.8x as
-    fast for the same dense-only quality (docs/benchmarks.md, "Embedded text")."""
+    distinct words carry what it is about in about half the pieces (37 against 69 per symbol on the
+    search benchmark's corpus), at the same dense-only quality (docs/benchmarks.md, "Embedded text")."""
     summary = _SPACES.sub(" ", docstring.strip().split("\n\n", 1)[0])[:300]
     words = code_words.split()
     if summary:  # the docstring's own words come first in the code's; the summary has said them
