@@ -5,6 +5,7 @@ definitions' results."""
 from __future__ import annotations
 
 import hashlib
+import random
 import sqlite3
 
 from hypothesis import given, settings
@@ -70,19 +71,43 @@ def test_body_terms_stop_at_the_limit():
     assert len(lexical.body_terms(source).split()) == lexical.BODY_TERM_LIMIT
 
 
-def _signature_by_definition(items: set[bytes]) -> list[int]:
-    """MinHash as minhash.py's docstring states it, one permutation and one item at a time."""
+_MASK = (1 << 64) - 1
+
+
+def _finalized(x: int) -> int:
+    """splitmix64's finalizer, one integer at a time."""
+    x ^= x >> 30
+    x = (x * 0xBF58476D1CE4E5B9) & _MASK
+    x ^= x >> 27
+    x = (x * 0x94D049BB133111EB) & _MASK
+    return x ^ (x >> 31)
+
+
+def _band_keys_by_definition(shape: str) -> list[int]:
+    """MinHash bands as minhash.py states them, one shingle, permutation and band at a time: a token's
+    hash is 8 bytes of its blake2b, a shingle's the top 32 bits of the finalized position-weighted sum
+    of its tokens', permuted by 32-bit multiply-xorshift,
+    a band's key the finalized weighted sum of its ROWS minima plus its index."""
+    tokens = [int.from_bytes(hashlib.blake2b(t.encode(), digest_size=8).digest(), "little") for t in shape.split()]
+    shingle_hashes = {
+        _finalized(sum(w * t for w, t in zip(minhash._SHINGLE_WEIGHTS, tokens[i:i + minhash.SHINGLE])) & _MASK) >> 32
+        for i in range(len(tokens) - minhash.SHINGLE + 1)
+    }
     seeds, multipliers = minhash._permutations()
-    mask = (1 << 64) - 1
-    out = []
+    minima = []
     for seed, multiplier in zip(seeds.tolist(), multipliers.tolist()):
         values = []
-        for item in items:
-            h = int.from_bytes(hashlib.blake2b(item, digest_size=8).digest(), "little")
-            mixed = ((h ^ seed) * multiplier) & mask
-            values.append(mixed ^ (mixed >> 29))
-        out.append(min(values))
-    return out
+        for h in shingle_hashes:
+            mixed = ((h ^ seed) * multiplier) & 0xFFFFFFFF
+            values.append(mixed ^ (mixed >> 16))
+        minima.append(min(values))
+    keys = []
+    for band in range(minhash.BANDS):
+        rows = minima[band * minhash.ROWS:(band + 1) * minhash.ROWS]
+        total = sum(w * v for w, v in zip(minhash._BAND_WEIGHTS, rows)) + band * minhash._BAND_WEIGHTS[minhash.ROWS]
+        key = _finalized(total & _MASK)
+        keys.append(key - (1 << 64) if key >= 1 << 63 else key)
+    return keys
 
 
 _SHAPE = st.lists(st.sampled_from(["I", "S", "N", "(", ")", "=", "return", "if", "def", ":"]), max_size=40).map(" ".join)
@@ -97,9 +122,17 @@ def test_batched_band_keys_equal_one_signature_at_a_time(shapes):
         if len(shape.split()) < minhash.MIN_TOKENS:
             assert keys == []
             continue
-        values = _signature_by_definition(minhash.shingles(shape))
-        assert minhash.signature(minhash.shingles(shape)).tolist() == values
-        assert len(keys) == minhash.BANDS
+        assert keys == _band_keys_by_definition(shape)
+        assert len(set(keys)) == minhash.BANDS
+
+
+def test_band_keys_of_many_long_shapes_span_blocks_unchanged():
+    # Enough shingles for several blocks of the mixing matrix, with a block edge inside a shape.
+    rng = random.Random(3)
+    alphabet = ["I", "S", "N", "(", ")", "=", "return", "if", "def", ":", "for", "in", "."]
+    shapes = [" ".join(rng.choices(alphabet, k=rng.randrange(12, 2_000))) for _ in range(100)]
+    assert sum(len(shape.split()) for shape in shapes) > 2 * minhash._SHINGLES_PER_BLOCK
+    assert minhash.band_keys_many(shapes) == [minhash.band_keys(shape) for shape in shapes]
 
 
 _PARSER = '''\

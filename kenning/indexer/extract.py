@@ -8,10 +8,10 @@ file with syntax errors still yields what it can.
 
 from __future__ import annotations
 
-import bisect
 import hashlib
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from tree_sitter import Node, QueryCursor
 
@@ -70,9 +70,10 @@ def parse_source(path: str, data: bytes, language: str, *, mtime_ns: int = 0) ->
     root = tree.root_node
     module, prefix = declared_module(language, root) or (module_name(path, language),) * 2
 
-    # Each query runs once; definitions and references both read its matches.
-    tag_matches = QueryCursor(lang.tags).matches(root)
-    extra_matches = QueryCursor(lang.extras).matches(root) if lang.extras is not None else []
+    # The patterns run once; definitions and references both read their matches.
+    matches = QueryCursor(lang.patterns).matches(root)
+    tag_matches = [m for m in matches if m[0] < lang.tag_pattern_count]
+    extra_matches = [m for m in matches if m[0] >= lang.tag_pattern_count]
     definitions = _definitions(lang, root, prefix, [*extra_matches, *tag_matches])
     stream = tokenize(data, lang.spec.comment_style, language)
     symbols = tuple(_symbol(d, lang, path, data, stream) for d in definitions)
@@ -280,7 +281,6 @@ def _references(
         name_node = d.node.child_by_field_name("name")
         if name_node is not None:
             name_starts.add(name_node.start_byte)
-    starts = [d.node.start_byte for d in definitions]
     raw: dict[tuple[int, str], tuple[str, str, str, int, int]] = {}
 
     def add(kind: str, name: str, text: str, node: Node) -> None:
@@ -298,9 +298,7 @@ def _references(
         if not names:
             continue
         for capture, nodes in captures.items():
-            if not capture.startswith("reference."):
-                continue
-            kind = _REFERENCE_KINDS.get(capture.split(".", 1)[1])
+            kind = _reference_kind(capture)
             name_node = names[0]
             if kind is None or name_node.start_byte in name_starts:
                 continue
@@ -310,21 +308,28 @@ def _references(
             add(kind, _text(name_node).strip(), _reference_text(nodes[0], name_node), name_node)
     for _, captures in extra_matches:
         _extra_references(captures, add, lang.spec.import_separator)
-    references = []
-    for kind, name, text, line, start in sorted(raw.values(), key=lambda r: r[4]):
-        source = _innermost(definitions, starts, start)
-        references.append(Reference(path=path, kind=kind, name=name, text=text, line=line, source=source))
-    return tuple(references)
+    ordered = sorted(raw.values(), key=lambda r: r[4])
+    sources = _innermost_sources(definitions, [r[4] for r in ordered])
+    return tuple(Reference(path=path, kind=kind, name=name, text=text, line=line, source=source)
+                 for (kind, name, text, line, _), source in zip(ordered, sources))
+
+
+@lru_cache(maxsize=None)
+def _reference_kind(capture: str) -> str | None:
+    """The edge kind of a `reference.*` capture; None for any other capture."""
+    prefix, _, kind = capture.partition(".")
+    return _REFERENCE_KINDS.get(kind) if prefix == "reference" else None
 
 
 def _reference_text(reference_node: Node, name_node: Node) -> str:
     function = reference_node.child_by_field_name("function")
-    # Some tags (JavaScript's) mark a call's arguments; the callee then sits on the parent.
-    parent = reference_node.parent
-    if function is None and parent is not None and parent.child_by_field_name("arguments") == reference_node:
-        function = parent.child_by_field_name("function")
+    if function is None:
+        # Some tags (JavaScript's) mark a call's arguments; the callee then sits on the parent.
+        parent = reference_node.parent
+        if parent is not None and parent.child_by_field_name("arguments") == reference_node:
+            function = parent.child_by_field_name("function")
     node = function if function is not None else name_node
-    return _WHITESPACE.sub("", _text(node))[:REFERENCE_TEXT_LIMIT]
+    return "".join(_text(node).split())[:REFERENCE_TEXT_LIMIT]
 
 
 def _extra_references(captures: dict[str, list[Node]], add, separator: str = ".") -> None:
@@ -352,11 +357,18 @@ def _strip_quotes(text: str) -> str:
     return text.strip().strip("\"'`<>").strip()
 
 
-def _innermost(definitions: list[_Definition], starts: list[int], byte: int) -> str | None:
-    index = bisect.bisect_right(starts, byte) - 1
-    while index >= 0:
-        node = definitions[index].node
-        if node.start_byte <= byte < node.end_byte:
-            return definitions[index].qualified_name
-        index -= 1
-    return None
+def _innermost_sources(definitions: list[_Definition], offsets: list[int]) -> list[str | None]:
+    """The qualified name of the innermost definition holding each byte offset (offsets ascending),
+    by one sweep: definitions are sorted by start, nested ones after their parent."""
+    out: list[str | None] = []
+    open_now: list[_Definition] = []
+    following = 0
+    for offset in offsets:
+        while following < len(definitions) and definitions[following].node.start_byte <= offset:
+            open_now.append(definitions[following])
+            following += 1
+        if open_now and open_now[-1].node.end_byte <= offset:
+            # What ended at or before this offset stays closed for every later one.
+            open_now = [d for d in open_now if d.node.end_byte > offset]
+        out.append(open_now[-1].qualified_name if open_now else None)
+    return out

@@ -101,8 +101,11 @@ def language_names() -> list[str]:
 class CompiledLanguage:
     spec: LanguageSpec
     language: Language
-    tags: Query
-    extras: Query | None
+    # The shipped tags patterns, then ours, as one query: one pass over the tree finds both
+    # (two passes cost ~1.6x one on the standard library). Patterns numbered below
+    # `tag_pattern_count` are the tags file's.
+    patterns: Query
+    tag_pattern_count: int
     errors: Query
     # Tags patterns that hold only for non-locals, `(#is-not? local)`, and the grammar's own
     # locals query that decides it (see local_names).
@@ -121,13 +124,14 @@ def compiled(name: str) -> CompiledLanguage:
     tags = Query(language, tags_text)
     not_local = frozenset(i for i in range(tags.pattern_count)
                           if tags.pattern_assertions(i).get("local") == (None, False))
+    patterns = Query(language, f"{tags_text}\n{extras_text}") if extras_text else tags
     locals_text = "\n".join(_read_distribution_file(dist, path.replace("/tags.scm", "/locals.scm"))
                              for dist, path in spec.tags) if not_local else ""
     return CompiledLanguage(
         spec=spec,
         language=language,
-        tags=tags,
-        extras=Query(language, extras_text) if extras_text else None,
+        patterns=patterns,
+        tag_pattern_count=tags.pattern_count,
         errors=Query(language, "(ERROR) @error"),
         not_local_patterns=not_local,
         locals=Query(language, locals_text) if locals_text else None,

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kenning.errors import ConfigError
-from kenning.memory.lexical import split_identifier
+from kenning.memory.lexical import words as words_of
 
 if TYPE_CHECKING:  # numpy loads with the first vector, not with every command
     import numpy as np
@@ -49,12 +49,12 @@ def embedding_text(signature: str, docstring: str, code_words: str) -> str:
     distinct words carry what it is about in about half the pieces (37 against 69 per symbol on the
     search benchmark's corpus), at the same dense-only quality (docs/benchmarks.md, "Embedded text")."""
     summary = _SPACES.sub(" ", docstring.strip().split("\n\n", 1)[0])[:300]
-    words = code_words.split()
+    code = code_words.split()
     if summary:  # the docstring's own words come first in the code's; the summary has said them
-        documented = set(split_identifier(docstring[:DOCSTRING_CHARS]))
-        words = [word for word in words if word not in documented]
-    words = words[:TEXT_WORDS_WITH_SUMMARY if summary else TEXT_WORDS]
-    text = " ".join(part for part in (signature, summary, " ".join(words)) if part)
+        documented = words_of(docstring[:DOCSTRING_CHARS])
+        code = [word for word in code if word not in documented]
+    code = code[:TEXT_WORDS_WITH_SUMMARY if summary else TEXT_WORDS]
+    text = " ".join(part for part in (signature, summary, " ".join(code)) if part)
     return _SPACES.sub(" ", text).strip()[:TEXT_LIMIT]
 
 

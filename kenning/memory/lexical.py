@@ -12,13 +12,15 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections.abc import Iterable
-from itertools import islice
+from functools import lru_cache
+from itertools import chain, islice
 
 _WORD = re.compile(r"[A-Za-z0-9]+")
 # camelCase, PascalCase and ACRONYMWords boundaries inside one alphanumeric run.
 _CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 _CAMEL_BYTES = re.compile(_CAMEL.pattern.encode())
 _RUN_BYTES = bytes(c if chr(c).isascii() and chr(c).isalnum() else 0x20 for c in range(256))
+_RUN_BYTES_BY_LINE = bytes(0x0A if c == 0x0A else b for c, b in enumerate(_RUN_BYTES))  # keeps line breaks
 _STOPWORDS = frozenset(
     "a an and are as at be by for from if in into is it its of on or that the this to was were "
     "will with return returns self cls none true false".split()
@@ -38,13 +40,13 @@ def split_identifier(text: str) -> list[str]:
 
 def terms(text: str) -> str:
     """Every word of `text` as written (lower case) and split, for the FTS columns."""
-    out: list[str] = []
-    for run in _WORD.findall(text):
-        parts = [p.lower() for p in _CAMEL.findall(run)]
-        out.append(run.lower())
-        if len(parts) > 1:
-            out.extend(parts)
-    return " ".join(out)
+    return " ".join(map(_run_terms, _WORD.findall(text)))
+
+
+@lru_cache(maxsize=1 << 16)  # names recur across a project's signatures and qualified names
+def _run_terms(run: str) -> str:
+    parts = [p.lower() for p in _CAMEL.findall(run)]
+    return " ".join([run.lower(), *parts]) if len(parts) > 1 else run.lower()
 
 
 def name_terms(name: str, qualified_name: str) -> str:
@@ -53,18 +55,37 @@ def name_terms(name: str, qualified_name: str) -> str:
 
 def body_terms(source: str) -> str:
     """Distinct split identifiers of a definition's source, in first-seen order, capped."""
-    # split_identifier's words, with the per-word work done once per distinct run: runs come
-    # from a byte translation (non-ASCII and punctuation become spaces, as for _WORD), and a
-    # repeated run or part cannot change the first-seen order of what it contains.
-    runs = dict.fromkeys(source.encode("ascii", "replace").translate(_RUN_BYTES).split())
-    parts: dict[bytes, None] = {}
-    for run in runs:
-        if run.isalpha() and run.islower():
-            parts[run] = None
-        else:
-            parts.update(dict.fromkeys(_CAMEL_BYTES.findall(run)))
-    seen = dict.fromkeys(part.lower() for part in parts if len(part) > 1 and not part.isdigit())
-    return b" ".join(islice(seen, BODY_TERM_LIMIT)).decode("ascii")
+    return " ".join(islice(words(source), BODY_TERM_LIMIT))
+
+
+def words(text: str) -> dict[str, None]:
+    """The distinct words of `text` as `split_identifier` finds them, two characters or longer and
+    not all digits, in first-seen order (a dict: ordered, and a set for membership)."""
+    return _distinct_words(text.encode("utf-8", "replace").translate(_RUN_BYTES).split())
+
+
+def line_runs(data: bytes) -> list[list[bytes]]:
+    """The alphanumeric runs of each line of `data`, lines split on "\\n" as tree-sitter counts rows:
+    a file's runs found once, for `body_terms_of_runs` over each definition's lines."""
+    return [line.split() for line in data.translate(_RUN_BYTES_BY_LINE).split(b"\n")]
+
+
+def body_terms_of_runs(runs: Iterable[bytes]) -> str:
+    """`body_terms` of the text these alphanumeric runs come from (runs as `line_runs` finds them)."""
+    return " ".join(islice(_distinct_words(runs), BODY_TERM_LIMIT))
+
+
+def _distinct_words(runs: Iterable[bytes]) -> dict[str, None]:
+    # The work per word is done once per distinct run (and remembered across definitions): a
+    # repeated run or part cannot change the first-seen order of what it holds.
+    return dict.fromkeys(chain.from_iterable(map(_run_words, dict.fromkeys(runs))))
+
+
+@lru_cache(maxsize=1 << 17)
+def _run_words(run: bytes) -> tuple[str, ...]:
+    """A run's lower-case words of two or more characters, not all digits."""
+    parts = [run] if run.isalpha() and run.islower() else _CAMEL_BYTES.findall(run)
+    return tuple(part.lower().decode("ascii") for part in parts if len(part) > 1 and not part.isdigit())
 
 
 def insert_rows(conn: sqlite3.Connection, rows: Iterable[tuple[int, str, str, str, str]]) -> None:

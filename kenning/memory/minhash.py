@@ -17,6 +17,7 @@ import sqlite3
 from collections import Counter
 from collections.abc import Iterable
 from functools import cache
+from itertools import chain
 from typing import TYPE_CHECKING
 
 
@@ -31,13 +32,21 @@ if TYPE_CHECKING:
 
 @cache
 def _permutations() -> tuple[np.ndarray, np.ndarray]:
-    """(seeds, odd multipliers), one per permutation; numpy is imported on first use."""
+    """(seeds, odd multipliers), one per permutation of 32-bit shingle hashes: 32-bit arithmetic
+    runs several times faster than 64-bit in numpy, and two distinct minima still collide with
+    odds of 2**-32. numpy is imported on first use."""
     import numpy as np
 
     rng = np.random.default_rng(20240611)  # fixed: band values must be stable across runs
-    seeds = rng.integers(1, 2**63, size=BANDS * ROWS, dtype=np.uint64)
-    multipliers = rng.integers(1, 2**63, size=BANDS * ROWS, dtype=np.uint64) | np.uint64(1)
+    seeds = rng.integers(1, 2**32, size=BANDS * ROWS, dtype=np.uint32)
+    multipliers = rng.integers(1, 2**32, size=BANDS * ROWS, dtype=np.uint32) | np.uint32(1)
     return seeds, multipliers
+
+
+# Odd multipliers weighing a shingle's token hashes by position, and a band's values (plus its
+# index) into its key; fixed for the same reason as the permutations.
+_SHINGLE_WEIGHTS = (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93)
+_BAND_WEIGHTS = (0xA0761D6478BD642F, 0xE7037ED1A0B428DB, 0x8EBC6AF09C88C6E3, 0x589965CC75374CC3, 0x1D8E4E27C47D124F)
 
 
 def shingles(shape: str) -> set[bytes]:
@@ -84,66 +93,104 @@ def multiset_jaccard(a: Counter[bytes], b: Counter[bytes]) -> float:
     return shared / (a.total() + b.total() - shared)
 
 
-def signature(items: set[bytes]) -> np.ndarray:
-    return _signatures([items])[0]
-
-
-def _signatures(item_sets: list[set[bytes]]) -> np.ndarray:
-    """One MinHash signature per set (a row each), computed in a few numpy calls for all sets."""
-    import numpy as np
-
-    seeds, multipliers = _permutations()
-    known = _ITEM_HASHES.get
-    hashes = np.array([known(s) or _item_hash(s) for items in item_sets for s in items], dtype=np.uint64)
-    starts = np.cumsum([0] + [len(items) for items in item_sets[:-1]])
-    out = np.empty((len(item_sets), BANDS * ROWS), dtype=np.uint64)
-    # A block of sets at a time bounds the (items x permutations) matrix.
-    for first in range(0, len(item_sets), _SETS_PER_BLOCK):
-        last = min(first + _SETS_PER_BLOCK, len(item_sets))
-        begin = starts[first]
-        end = starts[last] if last < len(item_sets) else len(hashes)
-        # Multiply-xorshift hashing, one seed per permutation; uint64 arithmetic wraps by design.
-        with np.errstate(over="ignore"):
-            mixed = (hashes[begin:end, None] ^ seeds[None, :]) * multipliers[None, :]
-            mixed ^= mixed >> np.uint64(29)
-        out[first:last] = np.minimum.reduceat(mixed, starts[first:last] - begin, axis=0)
-    return out
-
-
-_SETS_PER_BLOCK = 64
-# Shingles recur across definitions, and hashing them is most of the cost: remember them.
-_ITEM_HASHES: dict[bytes, int] = {}
-_ITEM_HASH_LIMIT = 1 << 17  # ~17 MB; the whole stdlib has 33,378 distinct shingles
-
-
-def _item_hash(item: bytes) -> int:
-    if len(_ITEM_HASHES) >= _ITEM_HASH_LIMIT:
-        _ITEM_HASHES.clear()
-    value = _ITEM_HASHES[item] = int.from_bytes(hashlib.blake2b(item, digest_size=8).digest(), "little")
-    return value
-
-
 def band_keys(shape: str) -> list[int]:
     """One signed 64-bit key per band (the band index is mixed in), or none for short shapes."""
     return band_keys_many([shape])[0]
 
 
 def band_keys_many(shapes: list[str]) -> list[list[int]]:
-    """band_keys of each shape, with the signatures computed together."""
-    long_enough = [i for i, shape in enumerate(shapes) if len(shape.split()) >= MIN_TOKENS]
+    """band_keys of each shape, computed together in a few numpy calls."""
+    import numpy as np
+
+    words = [shape.split() for shape in shapes]
+    long_enough = [i for i, tokens in enumerate(words) if len(tokens) >= MIN_TOKENS]
     out: list[list[int]] = [[] for _ in shapes]
     if not long_enough:
         return out
-    raw = _signatures([shingles(shapes[i]) for i in long_enough]).tobytes()
-    width = ROWS * 8  # bytes of one band's values
-    for row, i in enumerate(long_enough):
-        base = row * BANDS * width
-        out[i] = [
-            int.from_bytes(hashlib.blake2b(raw[base + band * width:base + (band + 1) * width] + bytes([band]),
-                                           digest_size=8).digest(), "little", signed=True)
-            for band in range(BANDS)
-        ]
+    signatures = _signatures([words[i] for i in long_enough]).astype(np.uint64)
+    values = signatures.reshape(len(long_enough), BANDS, ROWS)
+    weights = np.array(_BAND_WEIGHTS, dtype=np.uint64)
+    with np.errstate(over="ignore"):  # uint64 arithmetic wraps by design
+        keys = (values * weights[:ROWS]).sum(axis=2, dtype=np.uint64)
+        keys += np.arange(BANDS, dtype=np.uint64) * weights[ROWS]
+        keys = _finalize(keys)
+    for i, row in zip(long_enough, keys.view(np.int64).tolist()):
+        out[i] = row
     return out
+
+
+def _signatures(token_lists: list[list[str]]) -> np.ndarray:
+    """One MinHash signature (a row) per token list of at least SHINGLE tokens: for each permutation,
+    the minimum over the list's shingles of the permuted shingle hash. A repeated shingle cannot
+    lower a minimum, so every occurrence goes in, without a set per definition."""
+    import numpy as np
+
+    seeds, multipliers = _permutations()
+    lengths = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
+    tokens = np.fromiter(map(_TOKEN_HASHES.__getitem__, chain.from_iterable(token_lists)), dtype=np.uint64,
+                         count=int(lengths.sum()))
+    shingles = (_shingle_hashes(tokens) >> np.uint64(32)).astype(np.uint32)
+    # Drop the shingles that run from one list into the next: the last SHINGLE - 1 starts of each.
+    ends = np.cumsum(lengths)
+    crossing = (ends[:, None] - np.arange(1, SHINGLE, dtype=np.int64)[None, :]).ravel()
+    keep = np.ones(len(shingles), dtype=bool)
+    keep[crossing[crossing < len(shingles)]] = False
+    shingles = shingles[keep]
+    starts = ends - lengths - (SHINGLE - 1) * np.arange(len(token_lists), dtype=np.int64)
+    out = np.empty((BANDS * ROWS, len(token_lists)), dtype=np.uint32)
+    # A block of lists at a time bounds the (permutations x shingles) matrix, a row per permutation.
+    first = 0
+    while first < len(token_lists):
+        last = max(int(np.searchsorted(starts, starts[first] + _SHINGLES_PER_BLOCK, side="right")), first + 1)
+        begin, end = starts[first], starts[last] if last < len(token_lists) else len(shingles)
+        with np.errstate(over="ignore"):  # multiply-xorshift, one seed per permutation; wraps by design
+            mixed = (shingles[None, begin:end] ^ seeds[:, None]) * multipliers[:, None]
+            mixed ^= mixed >> np.uint32(16)
+        out[:, first:last] = np.minimum.reduceat(mixed, starts[first:last] - begin, axis=1)
+        first = last
+    return out.T
+
+
+def _shingle_hashes(tokens: np.ndarray) -> np.ndarray:
+    """One hash per SHINGLE consecutive token hashes, by position."""
+    import numpy as np
+
+    count = len(tokens) - SHINGLE + 1
+    with np.errstate(over="ignore"):
+        mixed = np.zeros(max(count, 0), dtype=np.uint64)
+        for k, weight in enumerate(_SHINGLE_WEIGHTS[:SHINGLE]):
+            mixed += tokens[k:k + count] * np.uint64(weight)
+        return _finalize(mixed)
+
+
+def _finalize(x: np.ndarray) -> np.ndarray:
+    """splitmix64's finalizer: every input bit reaches every output bit."""
+    import numpy as np
+
+    with np.errstate(over="ignore"):
+        x = x ^ (x >> np.uint64(30))
+        x *= np.uint64(0xBF58476D1CE4E5B9)
+        x ^= x >> np.uint64(27)
+        x *= np.uint64(0x94D049BB133111EB)
+        x ^= x >> np.uint64(31)
+    return x
+
+
+_SHINGLES_PER_BLOCK = 1 << 15  # columns of the mixing matrix per block: 8 MB
+
+
+class _TokenHashes(dict):
+    """token -> 64-bit hash, computed on first sight. Shapes hold few distinct tokens (keywords,
+    operators, I/S/N), so this stays small; it is cleared if it ever grows past a bound."""
+
+    def __missing__(self, token: str) -> int:
+        if len(self) >= 1 << 16:
+            self.clear()
+        value = self[token] = int.from_bytes(hashlib.blake2b(token.encode(), digest_size=8).digest(), "little")
+        return value
+
+
+_TOKEN_HASHES = _TokenHashes()
 
 
 def write_bands(conn: sqlite3.Connection, rows: Iterable[tuple[int, str]]) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Sequence
+from itertools import chain
 from typing import NamedTuple
 
 from kenning.memory import lexical, minhash
@@ -18,7 +19,8 @@ from kenning.memory.embeddings import embedding_text, text_hash
 from kenning.models import ParsedFile
 
 # Bump when a row's content changes for the same file: older indexes are then re-parsed in full.
-ROWS_VERSION = "2"  # 2: the embedded text is signature, summary and code words (embedding_text)
+ROWS_VERSION = "3"  # 2: the embedded text is signature, summary and code words (embedding_text);
+# 3: body lines counted as tree-sitter counts rows (a form feed no longer starts a line)
 BODY_LINES = 200  # lines of a definition read for body words (lexical row and embedded text)
 
 
@@ -31,12 +33,14 @@ class SearchRow(NamedTuple):  # a tuple: tens of thousands cross from workers, a
     bands: tuple[int, ...]
 
 
-def file_lines(data: bytes) -> list[str]:
-    return data.decode("utf-8", errors="replace").splitlines()
+def file_lines(data: bytes) -> list[list[bytes]]:
+    """What `body_words` reads of a file: the words of each line (`lexical.line_runs`)."""
+    return lexical.line_runs(data)
 
 
-def body_words(lines: Sequence[str], start_line: int, end_line: int) -> str:
-    return lexical.body_terms("\n".join(lines[start_line - 1:min(end_line, start_line - 1 + BODY_LINES)]))
+def body_words(lines: Sequence[list[bytes]], start_line: int, end_line: int) -> str:
+    runs = chain.from_iterable(lines[start_line - 1:min(end_line, start_line - 1 + BODY_LINES)])
+    return lexical.body_terms_of_runs(runs)
 
 
 def for_file(parsed: ParsedFile, data: bytes) -> tuple[SearchRow, ...]:

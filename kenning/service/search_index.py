@@ -87,7 +87,7 @@ def prepare_texts(settings: Settings, store: IndexStore) -> int:
     return len(texts)
 
 
-def _read_lines(settings: Settings, path: str) -> list[str]:
+def _read_lines(settings: Settings, path: str) -> list[list[bytes]]:
     try:
         return search_rows.file_lines((settings.root / path).read_bytes())
     except OSError:
