@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import copy_stdlib
-from kenning.memory import embeddings, lexical, minhash
+from kenning.indexer.extract import parse_source
+from kenning.memory import embeddings, lexical, minhash, search_rows
 from kenning.service import Service
 from kenning.service import probe as probe_module
 from kenning.service.search_index import prepare_texts
@@ -62,6 +63,15 @@ _SOURCE_ALPHABET = st.sampled_from(list("aAbBzZ_09 .\n()-xyHTTPServer") + ["\u00
 @settings(max_examples=300, deadline=None)
 def test_body_terms_are_split_identifier_words(source):
     assert lexical.body_terms(source) == _body_terms_by_definition(source)
+
+
+def test_body_words_come_from_the_lines_tree_sitter_counts():
+    # A form feed or a lone carriage return ends a line for str.splitlines, not for tree-sitter:
+    # counting lines that way would hand each later definition its neighbour's words.
+    data = b"def first():\n    alpha_value = 1\n\x0c\ndef second():\n    x = 'a\rb'\n    beta_value = 2\n"
+    second = next(s for s in parse_source("m.py", data, "python").symbols if s.name == "second")
+    words = search_rows.body_words(search_rows.file_lines(data), second.start_line, second.end_line).split()
+    assert words == ["def", "second", "beta", "value"]
 
 
 def test_body_terms_stop_at_the_limit():
