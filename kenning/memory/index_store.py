@@ -29,6 +29,22 @@ _SYMBOL_COLUMNS = (
 )
 
 
+class DeferredIndexes:
+    """Indexes dropped for a bulk load, waiting to be built again."""
+
+    def __init__(self, conn: sqlite3.Connection, pending: list[tuple[str, str]]) -> None:
+        self._conn = conn
+        self._pending = pending  # (table, CREATE INDEX statement)
+
+    def rebuild(self, tables: Iterable[str] | None = None) -> None:
+        """Build the indexes of these tables (of all, by default) that are still pending."""
+        wanted = None if tables is None else set(tables)
+        for table, sql in list(self._pending):
+            if wanted is None or table in wanted:
+                self._conn.execute(sql)
+                self._pending.remove((table, sql))
+
+
 class IndexStore:
     def __init__(self, index_dir: Path) -> None:
         self.index_dir = index_dir
@@ -186,19 +202,30 @@ class IndexStore:
         )
 
     @contextmanager
-    def indexes_deferred(self, conn: sqlite3.Connection) -> Iterator[None]:
+    def foreign_keys_unchecked(self) -> Iterator[None]:
+        """For a bulk load that writes every parent row before its children: SQLite then skips a
+        lookup per row. Enter outside a transaction (SQLite ignores the switch inside one)."""
+        conn = self.conn
+        conn.execute("PRAGMA foreign_keys=OFF")
+        try:
+            yield
+        finally:
+            conn.execute("PRAGMA foreign_keys=ON")
+
+    @contextmanager
+    def indexes_deferred(self, conn: sqlite3.Connection) -> Iterator["DeferredIndexes"]:
         """Drop the secondary indexes of the symbol, reference and search tables for a bulk load
         into empty tables (`write_files(..., fresh=True)`, which looks nothing up) and build them
-        again after it: faster than updating them row by row. Call inside `transaction()`; a
-        rollback brings the indexes back."""
+        again after it (or earlier, table by table, with `rebuild`): faster than updating them row
+        by row. Call inside `transaction()`; a rollback brings the indexes back."""
         indexes = list(conn.execute(
-            "SELECT name, sql FROM sqlite_master WHERE type='index' AND sql IS NOT NULL"
+            "SELECT name, tbl_name, sql FROM sqlite_master WHERE type='index' AND sql IS NOT NULL"
             " AND tbl_name IN ('symbols', 'refs', 'symbol_texts', 'symbol_bands')"))
-        for name, _ in indexes:
+        for name, _, _ in indexes:
             conn.execute(f'DROP INDEX "{name}"')
-        yield
-        for _, sql in indexes:
-            conn.execute(sql)
+        deferred = DeferredIndexes(conn, [(table, sql) for _, table, sql in indexes])
+        yield deferred
+        deferred.rebuild()
 
     def delete_files(self, conn: sqlite3.Connection, paths: Iterable[str]) -> None:
         paths = list(paths)

@@ -6,6 +6,7 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, nullcontext
 from dataclasses import dataclass, replace
 
@@ -138,8 +139,9 @@ class _ColdLoad:
 
     def __enter__(self) -> "_ColdLoad":
         with ExitStack() as load:
+            load.enter_context(self.store.foreign_keys_unchecked())  # each file's rows follow the file's
             self.conn = load.enter_context(self.store.transaction())
-            load.enter_context(self.store.indexes_deferred(self.conn))
+            self.deferred = load.enter_context(self.store.indexes_deferred(self.conn))
             self._load = load.pop_all()
         return self
 
@@ -152,11 +154,16 @@ class _ColdLoad:
         return replace(file, enrichment=None)
 
     def finish(self, parsed: list[ParsedFile]) -> None:
-        """Resolve every reference in memory and write them (the indexes are rebuilt on leaving)."""
+        """Resolve every reference in memory and write them (their indexes are built on leaving)."""
         resolver = Resolver((s for f in parsed for s in f.symbols), {f.path: f.module for f in parsed})
-        for file in parsed:
-            self.store.write_references(self.conn, self.file_ids[file.path], resolver.resolve_all(list(file.references)))
-        lexical.optimize(self.conn)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kenning-resolve") as pool:
+            resolving = pool.map(lambda file: resolver.resolve_all(list(file.references)), parsed)
+            # Meanwhile, the other tables' indexes: SQLite builds them without holding the GIL,
+            # so this runs on the second core while resolution runs in Python.
+            self.deferred.rebuild(("symbols", "symbol_texts", "symbol_bands"))
+            lexical.optimize(self.conn)
+            for file, references in zip(parsed, resolving):
+                self.store.write_references(self.conn, self.file_ids[file.path], references)
         self.store.set_meta(self.conn, _EXTRACTOR, _DERIVED_VERSION)  # with the rows it describes
 
 
