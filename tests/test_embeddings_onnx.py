@@ -70,3 +70,28 @@ def test_embedding_with_the_export_in_place_never_imports_torch(model_cache, tex
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=300)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["(1,", "384)", "False", "False"]
+
+
+def test_one_thread_encodes_give_the_same_vectors_as_the_default_session(model_cache, texts):
+    """Search embeds its query on the one-thread session beside its lexical query; exists and indexing use
+    the default one. Both must place a text at the same point, or a query would miss what an index holds."""
+    embedder = Embedder(backend="onnx", quantize=True, cache_dir=model_cache, batch_size=8)
+    pooled = embedder.encode(texts)
+    alone = embedder.encode(texts, one_thread=True)
+    assert (pooled * alone).sum(axis=1).min() > 0.99999
+
+
+def test_an_unreadable_onnx_file_is_a_clear_configuration_error(model_cache, texts, tmp_path):
+    from kenning.errors import ConfigError
+    from kenning.memory import onnx_model
+
+    Embedder(backend="onnx", cache_dir=model_cache).encode(texts[:1])  # a good export to copy
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    exported = next(model_cache.iterdir())
+    for name in ("info.json", "tokenizer.json"):
+        (broken / name).write_bytes((exported / name).read_bytes())
+    (broken / "model.onnx").write_bytes((exported / "model.onnx").read_bytes()[:4096])  # cut short: a full disk
+    encoder = onnx_model.OnnxEncoder(broken / "model.onnx", 64)
+    with pytest.raises(ConfigError, match="cannot load .*model.onnx.*delete that folder"):
+        encoder.encode(["wrap text to a width"])

@@ -116,3 +116,21 @@ def test_commands_that_do_not_embed_never_import_torch_or_chromadb(service):
     assert result.returncode == 0, result.stderr
     assert "textwrap.dedent" in result.stdout
     assert result.stdout.strip().endswith("[]")
+
+
+def test_the_side_thread_lexical_query_sees_each_reindex_and_stops_with_the_service(tmp_path, service):
+    """search runs its lexical query on a side thread with its own SQLite connection: that connection
+    must see what a later index run wrote, and closing the service must not leave the thread behind."""
+    import threading
+
+    others = set(threading.enumerate())  # the shared corpus's service keeps its own
+    root = copy_stdlib(tmp_path, "textwrap.py")
+    project = open_service(root)
+    project.index()
+    assert project.search("wrap a paragraph of text")["results"]  # the side thread and its connection exist
+    (root / "quokka.py").write_text("def count_quokkas(burrows):\n    return sum(b.quokkas for b in burrows)\n")
+    project.index()
+    found = {r["qualified_name"]: r["why"] for r in project.search("count quokkas in burrows")["results"]}
+    assert "lexical #1" in found.get("quokka.count_quokkas", ""), found  # a stale connection has no such row
+    project.close()
+    assert not [t for t in set(threading.enumerate()) - others if t.name.startswith("kenning-side")]

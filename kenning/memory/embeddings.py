@@ -89,8 +89,10 @@ class Embedder:
     def loaded(self) -> bool:
         return self._model is not None
 
-    def encode(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
-        """Unit-length float32 vectors, one row per text, in the order given."""
+    def encode(self, texts: Sequence[str], progress: Progress | None = None, one_thread: bool = False) -> np.ndarray:
+        """Unit-length float32 vectors, one row per text, in the order given. `one_thread`: for an encode
+        that runs beside other CPU work (search's lexical query), which the model's worker threads would
+        otherwise fight for the cores (ONNX backend; torch ignores it)."""
         model = self._load()
         import numpy as np
 
@@ -98,7 +100,7 @@ class Embedder:
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         for start in range(0, len(order), self.batch_size):
             chunk = order[start:start + self.batch_size]
-            vectors[chunk] = model.encode([texts[i] for i in chunk])
+            vectors[chunk] = model.encode([texts[i] for i in chunk], one_thread)
             if progress:
                 progress(min(start + self.batch_size, len(order)), len(order))
         return vectors
@@ -129,7 +131,7 @@ class _TorchEncoder:
         self.model = model
         self.dimension = model.get_embedding_dimension()
 
-    def encode(self, texts: list[str]) -> np.ndarray:
+    def encode(self, texts: list[str], one_thread: bool = False) -> np.ndarray:
         return self.model.encode(texts, batch_size=len(texts), normalize_embeddings=True, convert_to_numpy=True,
                                  show_progress_bar=False)
 

@@ -16,9 +16,12 @@ import logging
 import os
 import shutil
 import tempfile
+import threading
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from kenning.errors import ConfigError
 
 if TYPE_CHECKING:
     import numpy as np
@@ -120,31 +123,56 @@ def _publish(work: Path, folder: Path) -> None:
 
 
 class OnnxEncoder:
-    """Tokenizer + ONNX Runtime session; `encode` takes one batch and returns unit vectors."""
+    """Tokenizer + ONNX Runtime sessions; `encode` takes one batch and returns unit vectors.
+
+    Two sessions over one file, each made on first use. The default one runs on every core, with
+    ONNX Runtime's worker threads spinning between operators: the fastest for a batch (5-10% over
+    not spinning) and for one text alone (an exists probe: ~5.5 ms against ~8.3 ms on one
+    thread). `one_thread=True` runs on one thread with no pool, for an encode beside other CPU
+    work: spinning workers would hold both cores just when search's lexical query needs one
+    (docs/benchmarks.md, "Search latency")."""
 
     def __init__(self, model_file: Path, max_tokens: int, threads: int = 0) -> None:
-        import onnxruntime as ort
         from tokenizers import Tokenizer
 
         folder = model_file.parent
         info = json.loads((folder / _INFO).read_text())
+        self.model_file = model_file
+        self.threads = threads
         self.max_seq_length = min(max_tokens, info["max_seq_length"] or max_tokens)
         self.dimension = int(info["dimension"])
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self.tokenizer.enable_truncation(self.max_seq_length)
         pad = self.tokenizer.token_to_id("[PAD]")
         self.tokenizer.enable_padding(pad_id=pad if pad is not None else 0)
-        options = ort.SessionOptions()
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        options.log_severity_level = 3  # its warnings about unused initializers are noise to a user
-        self.session = ort.InferenceSession(str(model_file), options, providers=["CPUExecutionProvider"])
+        self._sessions: dict[bool, object] = {}
+        self._lock = threading.Lock()
 
-    def encode(self, texts: list[str]) -> np.ndarray:
+    def encode(self, texts: list[str], one_thread: bool = False) -> np.ndarray:
         import numpy as np
 
         encoded = self.tokenizer.encode_batch(texts)
         ids = np.array([e.ids for e in encoded], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
-        return self.session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
+        return self._session(one_thread).run(None, {"input_ids": ids, "attention_mask": mask})[0]
+
+    def _session(self, one_thread: bool):
+        with self._lock:
+            session = self._sessions.get(one_thread)
+            if session is None:
+                session = self._sessions[one_thread] = self._new_session(one_thread)
+            return session
+
+    def _new_session(self, one_thread: bool):
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.intra_op_num_threads = 1 if one_thread else self.threads
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3  # its warnings about unused initializers are noise to a user
+        try:
+            return ort.InferenceSession(str(self.model_file), options, providers=["CPUExecutionProvider"])
+        except Exception as e:  # ONNX Runtime's own errors (InvalidProtobuf, NoSuchFile...) derive from Exception
+            raise ConfigError(f"ONNX Runtime cannot load {self.model_file}: {e}; delete that folder to export"
+                              " the model again, or set embed_backend = 'torch'") from e

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -26,6 +27,7 @@ if TYPE_CHECKING:  # networkx loads on the first graph query, not with every com
 log = logging.getLogger(__name__)
 
 MAX_NAME_LENGTH = 1_000
+SIDE_THREADS = 4  # a server answers several searches at once; each needs one for its lexical query
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +55,8 @@ class Service(FreshnessOps, ContextOps, SearchOps, MemoryOps, RulesOps, GuardOps
         self.store = store
         self._graph = _GraphCache()
         self._graph_lock = threading.Lock()
+        self._side_threads: ThreadPoolExecutor | None = None
+        self._side_lock = threading.Lock()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Service":
@@ -63,7 +67,20 @@ class Service(FreshnessOps, ContextOps, SearchOps, MemoryOps, RulesOps, GuardOps
         return self.settings.root
 
     def close(self) -> None:
+        with self._side_lock:
+            if self._side_threads is not None:
+                self._side_threads.shutdown(wait=True)
+                self._side_threads = None
         self.store.close()
+
+    @property
+    def side_threads(self) -> ThreadPoolExecutor:
+        """Threads for work that overlaps the caller's (search's lexical query beside the embedding),
+        made on first use; each keeps its own SQLite connection."""
+        with self._side_lock:
+            if self._side_threads is None:
+                self._side_threads = ThreadPoolExecutor(SIDE_THREADS, thread_name_prefix="kenning-side")
+            return self._side_threads
 
     # -- indexing ----------------------------------------------------------------------------
 

@@ -164,11 +164,11 @@ def find_existing(ops, code: str | None, description: str | None, name: str | No
             if vector is not None:
                 found[sid].semantic = max(found[sid].semantic, float(vector @ probe_vector))
     if description:
-        dense = ops.dense_hits(description, POOL) if semantic_ready else []
+        lexical_hits, dense = ops.lexical_and_dense_hits(description, POOL)
         for sid, similarity in dense:
             candidate = get(sid)
             candidate.semantic = max(candidate.semantic, similarity)
-        lexical_ids = [sid for sid, _ in lexical.search(conn, description, POOL)]
+        lexical_ids = [sid for sid, _ in lexical_hits]
         for rank, sid in enumerate(lexical_ids, start=1):
             candidate = get(sid)
             candidate.lexical_rank = candidate.lexical_rank or rank

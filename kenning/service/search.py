@@ -55,9 +55,9 @@ class SearchOps:
             raise InvalidInput(f"unknown kind {kind!r}; use one of {', '.join(SYMBOL_KINDS)}")
         pool = max(50, limit * 5)
         conn = self.store.conn
-        lists = {"lexical": [sid for sid, _ in lexical.search(conn, query, pool)]}
+        lexical_hits, dense = self.lexical_and_dense_hits(query, pool)
+        lists = {"lexical": [sid for sid, _ in lexical_hits]}
         exact = tables.ids_named(conn, query) if query.isidentifier() else []
-        dense = self.dense_hits(query, pool)
         lists["dense"] = [sid for sid, _ in dense]
         similarity = dict(dense)
         candidates = [*exact, *lists["lexical"], *lists["dense"]]
@@ -71,6 +71,20 @@ class SearchOps:
             why = _why(sid, lists, similarity, sid in exact)
             results.append(symbols[sid].public() | {"score": round(fused[sid], 5), "why": why})
         return {"results": results, "index": self.index_state()}
+
+    def lexical_and_dense_hits(self, text: str, limit: int) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
+        """(lexical hits, dense hits) for `text`. The lexical query runs on a side thread while this
+        one embeds `text` and asks the vector store: SQLite and ONNX Runtime both release the GIL, so
+        on two cores the two overlap (docs/benchmarks.md, "Search latency")."""
+        if not tables.anything_embedded(self.store.conn):
+            return lexical.search(self.store.conn, text, limit), []
+        lexical_hits = self.side_threads.submit(self._lexical_hits, text, limit)  # type: ignore[attr-defined]
+        vector = self.search_parts.embedder.encode([text], one_thread=True)[0]
+        dense = self.dense_hits_for_vector(vector, limit)
+        return lexical_hits.result(), dense
+
+    def _lexical_hits(self, text: str, limit: int) -> list[tuple[int, float]]:
+        return lexical.search(self.store.conn, text, limit)  # the side thread's own connection
 
     def dense_hits(self, text: str, limit: int) -> list[tuple[int, float]]:
         """(symbol id, cosine) nearest to `text`; empty until something is embedded."""
