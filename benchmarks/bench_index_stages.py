@@ -74,7 +74,7 @@ def index_once(root: Path) -> Path:
 
     service = Service.from_settings(Settings.load(root, embed_on_index=False))
     service.index()
-    service.store.close()
+    service.close()
     return root / ".kenning" / "index" / DB_NAME
 
 

@@ -126,9 +126,9 @@ class OnnxEncoder:
     """Tokenizer + ONNX Runtime sessions; `encode` takes one batch and returns unit vectors.
 
     Two sessions over one file, each made on first use. The default one runs on every core, with
-    ONNX Runtime's worker threads spinning between operators: the fastest for a batch (5-10% over
-    not spinning) and for one text alone (an exists probe: ~5.5 ms against ~8.3 ms on one
-    thread). `one_thread=True` runs on one thread with no pool, for an encode beside other CPU
+    ONNX Runtime's worker threads spinning between operators: the fastest for a batch (2-11% over
+    not spinning, three rounds of 1,600 texts) and for one text alone (an exists probe's text:
+    5.4-6.3 ms against 8.3-8.6 ms on one thread). `one_thread=True` runs on one thread with no pool, for an encode beside other CPU
     work: spinning workers would hold both cores just when search's lexical query needs one
     (docs/benchmarks.md, "Search latency")."""
 

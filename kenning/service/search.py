@@ -79,19 +79,19 @@ class SearchOps:
         if not tables.anything_embedded(self.store.conn):
             return lexical.search(self.store.conn, text, limit), []
         lexical_hits = self.side_threads.submit(self._lexical_hits, text, limit)  # type: ignore[attr-defined]
-        vector = self.search_parts.embedder.encode([text], one_thread=True)[0]
-        dense = self.dense_hits_for_vector(vector, limit)
+        dense = self.dense_hits(text, limit, one_thread=True)
         return lexical_hits.result(), dense
 
     def _lexical_hits(self, text: str, limit: int) -> list[tuple[int, float]]:
         return lexical.search(self.store.conn, text, limit)  # the side thread's own connection
 
-    def dense_hits(self, text: str, limit: int) -> list[tuple[int, float]]:
-        """(symbol id, cosine) nearest to `text`; empty until something is embedded."""
+    def dense_hits(self, text: str, limit: int, one_thread: bool = False) -> list[tuple[int, float]]:
+        """(symbol id, cosine) nearest to `text`; empty until something is embedded. `one_thread`: see
+        `Embedder.encode`."""
         if not tables.anything_embedded(self.store.conn):
             return []
         parts = self.search_parts
-        vector = parts.embedder.encode([text])[0]
+        vector = parts.embedder.encode([text], one_thread=one_thread)[0]
         return self.dense_hits_for_vector(vector, limit)
 
     def dense_hits_for_vector(self, vector, limit: int) -> list[tuple[int, float]]:
