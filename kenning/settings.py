@@ -83,6 +83,11 @@ class Settings(BaseSettings):
         default=None, repr=False,
         description="Bearer token `kenning serve` requires on every request; needed to bind a non-loopback host.",
     )
+    allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description="Extra host names `kenning serve` answers to (a reverse proxy's or a DNS name); loopback"
+                    " names and the bound address always are. Others get 421, against DNS rebinding.",
+    )
 
     rules: list[dict[str, Any]] = Field(
         default_factory=list,
@@ -101,6 +106,22 @@ class Settings(BaseSettings):
         value = value.expanduser().resolve()
         if not value.is_dir():
             raise ValueError(f"{value} is not a directory")
+        return value
+
+    @field_validator("token")
+    @classmethod
+    def _token_is_usable(cls, value: str | None) -> str | None:
+        # An empty or padded token would be a lock anyone opens (or nobody can): refuse it outright.
+        if value is not None and (not value.strip() or value != value.strip()):
+            raise ValueError("the token must be a non-empty string without surrounding white space")
+        return value
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _hosts_are_names(cls, value: list[str]) -> list[str]:
+        for name in value:
+            if not name.strip() or any(c in name for c in "/ @*"):
+                raise ValueError(f"{name!r} is not a host name (no scheme, port, path or wildcard)")
         return value
 
     @classmethod

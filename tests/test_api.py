@@ -23,7 +23,7 @@ def service(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def client(service):
-    return TestClient(create_app(service, max_body_bytes=10_000))
+    return TestClient(create_app(service, max_body_bytes=10_000), base_url="http://127.0.0.1:8765")
 
 
 def test_health_stats_and_reindex(client):
@@ -86,7 +86,7 @@ def test_oversized_bodies_are_refused_before_reading(client):
 
 
 def test_token_is_required_on_every_route_when_configured(service):
-    guarded = TestClient(create_app(service, token="s3cret"))
+    guarded = TestClient(create_app(service, token="s3cret"), base_url="http://127.0.0.1:8765")
     for url in ("/health", "/stats", "/openapi.json", "/docs", "/symbols/restock"):
         response = guarded.get(url)
         assert response.status_code == 401 and response.json()["error"]["type"] == "Unauthorized", url

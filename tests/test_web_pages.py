@@ -12,7 +12,9 @@ from kenning.service import Service
 from kenning.settings import Settings
 from serving_project import make_project
 
-SAME_ORIGIN = {"Origin": "http://testserver"}
+BASE = "http://127.0.0.1:8765"
+SAME_ORIGIN = {"Origin": BASE}
+CSRF_FIELD = re.compile(r'name="csrf" value="([0-9a-f]+)"')
 HOSTILE = '<script>alert("pwned")</script>'
 
 
@@ -34,7 +36,13 @@ def service(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def client(service):
-    return TestClient(create_app(service))
+    return TestClient(create_app(service), base_url=BASE)
+
+
+def post_form(client: TestClient, form_page: str, action: str, data: dict, **kwargs):
+    """Post a form as a browser would: from the page that shows it, with that page's form token."""
+    token = CSRF_FIELD.search(client.get(form_page).text).group(1)
+    return client.post(action, data=data | {"csrf": token}, headers=SAME_ORIGIN, **kwargs)
 
 
 def _decision(service: Service, title: str):
@@ -98,8 +106,8 @@ def test_accepting_from_the_ui_writes_the_markdown_file(client, service):
     made = service.add_decision("Shelves are numbered", "Finding shelves", "Number them", status="proposed")
     file = service.root / made.path
     assert "status: proposed" in file.read_text()
-    response = client.post(f"/ui/decisions/{made.id}/status", data={"status": "accepted"}, headers=SAME_ORIGIN,
-                           follow_redirects=False)
+    response = post_form(client, f"/ui/decisions/{made.id}", f"/ui/decisions/{made.id}/status",
+                         {"status": "accepted"}, follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"] == f"/ui/decisions/{made.id}?saved=status"
     assert "status: accepted" in file.read_text()
     assert "Status saved." in client.get(response.headers["location"]).text
@@ -108,7 +116,7 @@ def test_accepting_from_the_ui_writes_the_markdown_file(client, service):
 def test_superseding_from_the_ui_links_both_files(client, service):
     old = service.add_decision("Paper labels", "Labels", "Use paper")
     new = service.add_decision("Printed labels", "Labels", "Print them", status="proposed")
-    response = client.post(f"/ui/decisions/{old.id}/supersede", data={"successor": new.id}, headers=SAME_ORIGIN)
+    response = post_form(client, f"/ui/decisions/{old.id}", f"/ui/decisions/{old.id}/supersede", {"successor": new.id})
     assert response.status_code == 200 and "Superseded" in response.text
     assert f"superseded_by: '{new.id}'" in (service.root / old.path).read_text()
     chain = client.get(f"/ui/decisions/{new.id}").text
@@ -126,14 +134,14 @@ def test_cross_site_posts_are_refused(client, service):
 def test_task_status_and_completion_checks(client, service):
     task = service.add_task("Paint bins", acceptance=["bins are painted"])
     assert "acceptance item 1 is not ticked" in client.get(f"/ui/tasks/{task.id}").text
-    moved = client.post(f"/ui/tasks/{task.id}/status", data={"status": "in_progress", "note": "started"},
-                        headers=SAME_ORIGIN)
+    moved = post_form(client, f"/ui/tasks/{task.id}", f"/ui/tasks/{task.id}/status",
+                      {"status": "in_progress", "note": "started"})
     assert moved.status_code == 200 and "started" in moved.text
     assert "status: in_progress" in (service.root / task.path).read_text()
-    refused = client.post(f"/ui/tasks/{task.id}/status", data={"status": "done"}, headers=SAME_ORIGIN)
+    refused = post_form(client, f"/ui/tasks/{task.id}", f"/ui/tasks/{task.id}/status", {"status": "done"})
     assert refused.status_code == 409 and "acceptance item 1 is not ticked" in refused.text
     service.update_task(task.id, tick=1)
-    closed = client.post(f"/ui/tasks/{task.id}/status", data={"status": "done"}, headers=SAME_ORIGIN)
+    closed = post_form(client, f"/ui/tasks/{task.id}", f"/ui/tasks/{task.id}/status", {"status": "done"})
     assert closed.status_code == 200 and "Task closed" in closed.text
     assert "status: done" in (service.root / task.path).read_text()
 
@@ -148,21 +156,21 @@ def test_errors_are_pages(client):
 
 
 def test_token_login_sets_a_strict_cookie_the_api_accepts(service):
-    guarded = TestClient(create_app(service, token="s3cret"))
+    guarded = TestClient(create_app(service, token="s3cret"), base_url=BASE)
     browser = {"Accept": "text/html"}
     redirect = guarded.get("/ui/tasks", headers=browser, follow_redirects=False)
     assert redirect.status_code == 303 and redirect.headers["location"] == "/ui/login?next=/ui/tasks"
     assert guarded.get("/ui/tasks").status_code == 401  # an API client still gets the JSON error
     assert guarded.get("/ui/login", headers=browser).status_code == 200
-    wrong = guarded.post("/ui/login", data={"token": "nope", "next": "/ui/tasks"}, headers=SAME_ORIGIN)
+    wrong = post_form(guarded, "/ui/login", "/ui/login", {"token": "nope", "next": "/ui/tasks"})
     assert wrong.status_code == 401 and "not the server's" in wrong.text
-    logged = guarded.post("/ui/login", data={"token": "s3cret", "next": "https://evil.example/"},
-                          headers=SAME_ORIGIN, follow_redirects=False)
+    logged = post_form(guarded, "/ui/login", "/ui/login", {"token": "s3cret", "next": "https://evil.example/"},
+                       follow_redirects=False)
     assert logged.status_code == 303 and logged.headers["location"] == "/"  # no open redirect
     cookie = logged.headers["set-cookie"]
     assert "HttpOnly" in cookie and "SameSite=strict" in cookie.replace("Strict", "strict")
     assert "s3cret" not in cookie
     assert guarded.get("/ui/tasks").status_code == 200  # the client keeps the cookie
     assert guarded.get("/stats").status_code == 200
-    bearer = TestClient(create_app(service, token="s3cret"))
+    bearer = TestClient(create_app(service, token="s3cret"), base_url=BASE)
     assert bearer.get("/stats", headers={"Authorization": "Bearer s3cret"}).status_code == 200

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
@@ -13,6 +13,7 @@ from kenning import __version__
 from kenning.api import code_routes, guard_routes, memory_routes, rules_routes
 from kenning.api.docs_page import render_docs
 from kenning.api.errors import install_error_handlers
+from kenning.api.host_check import LOOPBACK_NAMES, HostGuard
 from kenning.api.security import DEFAULT_MAX_BODY_BYTES, BearerToken, BodyLimit
 from kenning.api.web import install as install_web
 from kenning.service import Service
@@ -27,8 +28,10 @@ def create_app(
     *,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     mcp_app: ASGIApp | None = None,
+    host_names: Iterable[str] = LOOPBACK_NAMES,
 ) -> FastAPI:
-    """The HTTP API over `service`; `mcp_app` (a streamable HTTP MCP app) is served at /mcp."""
+    """The HTTP API over `service`; `mcp_app` (a streamable HTTP MCP app) is served at /mcp.
+    Only requests whose `Host` is one of `host_names` are answered (DNS rebinding)."""
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -58,8 +61,10 @@ def create_app(
         # The MCP app routes "/mcp" itself; adding its routes (not mounting it) avoids a
         # redirect from /mcp to /mcp/ that some clients do not follow on POST.
         app.router.routes.extend(mcp_app.routes)
-    # Outermost first: refuse an unauthenticated request before reading its body.
+    # Each add wraps the previous ones, so the last added runs first: a foreign Host or Origin is
+    # refused before anything else, then an unauthenticated request before its body is read.
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
     if token:
         app.add_middleware(BearerToken, token=token)
+    app.add_middleware(HostGuard, names=tuple(host_names))
     return app

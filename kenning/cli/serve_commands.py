@@ -33,8 +33,9 @@ def serve(
     import uvicorn
 
     from kenning.api import create_app
+    from kenning.api.host_check import allowed_names, is_loopback
     from kenning.mcp.server import build_server
-    from kenning.mcp.transport import is_loopback, transport_security
+    from kenning.mcp.transport import transport_security
 
     settings = Settings.load(root, token=token)
     if not is_loopback(host) and not settings.token:
@@ -42,11 +43,12 @@ def serve(
             f"refusing to serve on {host} without a token: anyone who can reach it could read the project;"
             " set --token or KENNING_TOKEN, or bind 127.0.0.1"
         )
+    names = allowed_names(host, settings.allowed_hosts)
     service = Service.from_settings(settings)
     mcp_app = build_server(service).streamable_http_app(
-        streamable_http_path="/mcp", transport_security=transport_security(host), host=host
+        streamable_http_path="/mcp", transport_security=transport_security(names), host=host
     )
-    api = create_app(service, settings.token, mcp_app=mcp_app)
+    api = create_app(service, settings.token, mcp_app=mcp_app, host_names=names)
     watcher = Watcher(service).start() if watch else None
     # Tells short-lived commands on this root (the guard) where to ask instead of loading the model.
     announced = running_server.announce(settings.root, host, port) if port else None

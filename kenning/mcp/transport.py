@@ -1,33 +1,21 @@
-"""Streamable HTTP transport settings: DNS-rebinding protection for /mcp."""
+"""Streamable HTTP transport settings: the SDK's own DNS-rebinding check for /mcp.
+
+The HTTP app's HostGuard already checks every route, /mcp included; the SDK's check stays on as a
+second line, fed the same host names so the two can never disagree.
+"""
 
 from __future__ import annotations
 
-import ipaddress
-import socket
+from collections.abc import Iterable
 
 from mcp.server.transport_security import TransportSecuritySettings
 
-LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
-def transport_security(host: str) -> TransportSecuritySettings:
-    """Only our own Host names, and no foreign browser Origin."""
-    names = list(LOOPBACK_NAMES)
-    if not is_loopback(host):
-        # Bound beyond loopback (token required): accept the names clients will reach us by.
-        unspecified = host in ("0.0.0.0", "::")
-        names += [socket.gethostname(), socket.getfqdn()] if unspecified else [host]
+def transport_security(names: Iterable[str]) -> TransportSecuritySettings:
+    """Only the given host names (any port), and no foreign browser Origin."""
+    hosts = [f"[{name}]" if ":" in name else name for name in names]
     return TransportSecuritySettings(
         enable_dns_rebinding_protection=True,
-        allowed_hosts=[f"{name}:*" for name in names],
-        allowed_origins=[f"{scheme}://{name}:*" for name in names for scheme in ("http", "https")],
+        allowed_hosts=[f"{host}:*" for host in hosts],
+        allowed_origins=[f"{scheme}://{host}:*" for host in hosts for scheme in ("http", "https")],
     )

@@ -3,9 +3,10 @@
 Each form makes the same service call the CLI makes, so the same Markdown files are written,
 then redirects (POST/redirect/GET) to the page that shows the result.
 
-Cross-site request forgery: the session cookie is SameSite=Strict, and every form post must
-come from a page of this server (its Origin, or Referer, names this host); a loopback server
-without a token needs the second check as much as one with a token.
+Cross-site request forgery: every form post must come from a page of this server (its Origin,
+or Referer, names this host, which HostGuard has checked against the server's own names) and carry
+the form token bound to the browser's cookie (`csrf.py`); a loopback server without a token needs
+both as much as one with a token. Wrong login tokens are rate-limited per client address.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from starlette.exceptions import HTTPException
 
 from kenning.api.code_routes import ServiceDep
 from kenning.api.security import LOGIN_PATH, SESSION_COOKIE, session_value
+from kenning.api.web import csrf
 from kenning.api.web.render import PageRoute, page
 from kenning.errors import InvalidInput
 
@@ -38,8 +40,12 @@ async def form_fields(request: Request) -> dict[str, str]:
     body = await request.body()
     if len(body) > MAX_FORM_BYTES:
         raise InvalidInput(f"a form is at most {MAX_FORM_BYTES} bytes")
-    fields = parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True)
-    return {key: values[0] for key, values in fields.items()}
+    fields = {key: values[0] for key, values in
+              parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True).items()}
+    if not csrf.is_valid(request, fields.pop(csrf.FIELD, "")):
+        raise HTTPException(403, "this form is out of date or was not sent from kenning's own pages"
+                                 " (cross-site request refused): reload the page and send it again")
+    return fields
 
 
 Form = Annotated[dict[str, str], Depends(form_fields)]
@@ -72,7 +78,7 @@ def task_status(service: ServiceDep, task_id: Id, form: Form) -> Response:
 
 @router.get(LOGIN_PATH)
 def login_form(request: Request, next: str = "/") -> HTMLResponse:
-    return page(request, "login.html", next=_local(next), failed=False)
+    return page(request, "login.html", next=_local(next), failed=False, wait=0)
 
 
 @router.post(LOGIN_PATH)
@@ -80,8 +86,15 @@ def login(request: Request, form: Form) -> Response:
     token = request.app.state.web_token
     if not token:
         return RedirectResponse(_local(form.get("next", "/")), status_code=303)
+    throttle, client = request.app.state.login_throttle, request.client.host if request.client else "?"
+    wait = throttle.wait_seconds(client)
+    if wait:
+        response = page(request, "login.html", 429, next=_local(form.get("next", "/")), failed=False, wait=wait)
+        response.headers["Retry-After"] = str(wait)
+        return response
     if not hmac.compare_digest(form.get("token", "").encode(), token.encode()):
-        return page(request, "login.html", 401, next=_local(form.get("next", "/")), failed=True)
+        throttle.failed(client)
+        return page(request, "login.html", 401, next=_local(form.get("next", "/")), failed=True, wait=0)
     response = RedirectResponse(_local(form.get("next", "/")), status_code=303)
     response.set_cookie(SESSION_COOKIE, session_value(token), httponly=True, samesite="strict", path="/",
                         secure=request.url.scheme == "https")

@@ -17,6 +17,7 @@ from markupsafe import Markup
 from starlette.exceptions import HTTPException
 
 from kenning.api.errors import STATUS
+from kenning.api.web import csrf
 from kenning.errors import KenningError
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -65,11 +66,15 @@ def page(request: Request, template: str, status_code: int = 200, /, **context: 
         freshness = service.freshness()
     except KenningError:
         freshness = None
+    form_token, new_cookie = csrf.issue(request)
     html = environment.get_template(template).render(
         request=request, freshness=freshness, logged_in=bool(request.app.state.web_token), path=request.url.path,
-        **context,
+        csrf=form_token, **context,
     )
-    return HTMLResponse(html, status_code=status_code, headers=HEADERS)
+    response = HTMLResponse(html, status_code=status_code, headers=HEADERS)
+    if new_cookie:
+        csrf.set_cookie(request, response, new_cookie)
+    return response
 
 
 class PageRoute(APIRoute):
