@@ -95,7 +95,7 @@ def channel_lists(service: Service, query: str, pool: int = 50) -> dict[str, lis
         "dense": [sid for sid, _ in service.dense_hits(query, pool)],
     }
     symbols = tables.symbols_by_id(conn, itertools.chain(*lists.values()))
-    ranks = service.dependency_graph().ranks
+    ranks = service.centrality()
     lists["central"] = sorted(symbols, key=lambda sid: -ranks.get(symbols[sid].qualified_name, 0.0))
     return {k: [symbols[s].qualified_name for s in v if s in symbols] for k, v in lists.items()}
 

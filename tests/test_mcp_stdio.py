@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
-import time
+from pathlib import Path
 
 import anyio
 import pytest
@@ -138,13 +139,29 @@ def test_every_resource_reads_and_the_prompt_names_real_tools(project):
     assert init.instructions and "impact" in init.instructions
 
 
-def test_cold_start_to_tools_list(project):
-    started = time.perf_counter()
+def _child_libraries(root) -> str:
+    """The shared libraries mapped by this test's `kenning mcp` child (the one serving `root`)."""
+    for entry in Path("/proc").iterdir():
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().split(b"\0")
+        except (OSError, ValueError):
+            continue
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        if parent == os.getpid() and b"mcp" in cmdline and str(root).encode() in cmdline:
+            return (entry / "maps").read_text()
+    raise AssertionError("the kenning mcp child process was not found")
+
+
+def test_cold_start_answers_tools_list_without_loading_the_model(project):
+    """tools/list must not wait for the model (the slow part of a start, ~6 s): the server answers it
+    with no ONNX Runtime or torch library mapped. (The start time itself is measured by
+    benchmarks/bench_mcp_start.py, not asserted here.)"""
 
     async def body(session):
         await session.list_tools()
-        return time.perf_counter() - started
+        return _child_libraries(project)
 
-    elapsed = run_session(project, body)
-    # The issue's target is 1.5 s; this bound only catches an eager model load (~6 s).
-    assert elapsed < 4.0, f"kenning mcp took {elapsed:.2f}s to answer tools/list"
+    libraries = run_session(project, body)
+    assert "python" in libraries  # a live interpreter's maps, read while the session is open
+    assert "onnxruntime" not in libraries and "libtorch" not in libraries

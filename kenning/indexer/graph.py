@@ -66,23 +66,6 @@ def impact(graph: nx.MultiDiGraph, targets: list[str], max_depth: int | None = N
     return found
 
 
-def pagerank(graph: nx.MultiDiGraph) -> dict[str, float]:
-    """Centrality of symbols: used by many important things ranks high."""
-    import networkx as nx
-
-    if graph.number_of_nodes() == 0:
-        return {}
-    simple = nx.DiGraph()
-    simple.add_nodes_from(graph.nodes)
-    for source, target, data in graph.edges(data=True):
-        if data.get("kind") == "contains":
-            continue
-        weight = simple[source][target]["weight"] + 1 if simple.has_edge(source, target) else 1
-        simple.add_edge(source, target, weight=weight)
-    ranks = nx.pagerank(simple, weight="weight")
-    return {node: rank for node, rank in ranks.items() if not node.startswith(FILE_PREFIX)}
-
-
 def import_graph(edges: Iterable[tuple[str, str | None, str, str, str]], modules: dict[str, str]) -> nx.DiGraph:
     """File-level dependencies: module A -> module B when anything in A uses anything in B."""
     import networkx as nx

@@ -23,6 +23,8 @@ from kenning.models import FileRecord, ParsedFile, Reference, Symbol
 log = logging.getLogger(__name__)
 
 DB_NAME = "index.sqlite3"
+READ_CACHE_KIB = -16_384  # negative: KiB, per connection (16 MiB)
+BULK_CACHE_KIB = -262_144  # 256 MiB, for the one connection an index run writes through
 _SYMBOL_COLUMNS = (
     "s.qualified_name, s.name, s.kind, s.language, f.path, s.start_line, s.end_line, s.signature, "
     "s.docstring, s.parent, s.body_hash, s.fingerprint, s.shape"
@@ -67,8 +69,9 @@ class IndexStore:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA foreign_keys=ON")
-        # A large page cache keeps index B-trees in memory during bulk writes.
-        conn.execute("PRAGMA cache_size=-262144")
+        # Every reader thread of a server has its own connection, and each cache is private memory:
+        # keep them small (the OS page cache is shared); an index run enlarges its own (large_cache).
+        conn.execute(f"PRAGMA cache_size={READ_CACHE_KIB}")
         conn.execute("PRAGMA temp_store=MEMORY")
         return conn
 
@@ -84,6 +87,16 @@ class IndexStore:
         if conn is not None:
             conn.close()
             self._local.conn = None
+
+    @contextmanager
+    def large_cache(self) -> Iterator[None]:
+        """A large page cache for this thread's connection while it writes in bulk (B-trees stay in memory)."""
+        conn = self.conn
+        conn.execute(f"PRAGMA cache_size={BULK_CACHE_KIB}")
+        try:
+            yield
+        finally:
+            conn.execute(f"PRAGMA cache_size={READ_CACHE_KIB}")  # SQLite gives back the pages over the limit
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -287,6 +300,11 @@ class IndexStore:
             f"SELECT {_SYMBOL_COLUMNS} FROM symbols s JOIN files f ON f.id = s.file_id ORDER BY s.id"
         )
         return [_symbol(row) for row in rows]
+
+    def symbol_paths(self) -> list[tuple[str, str]]:
+        """(qualified name, path) of every symbol, in index order: the graph's nodes without the rest."""
+        return list(self.conn.execute(
+            "SELECT s.qualified_name, f.path FROM symbols s JOIN files f ON f.id = s.file_id ORDER BY s.id"))
 
     def file_modules(self) -> dict[str, str]:
         """path -> module name."""

@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from kenning.errors import Ambiguous, InvalidInput, NotFound
 from kenning.indexer import graph as graphs
+from kenning.indexer.centrality import pagerank_ranks
 from kenning.memory.index_store import IndexStore
 from kenning.models import IndexReport, Reference, Symbol
 from kenning.service.context import ContextOps
@@ -42,19 +43,27 @@ class Use:
     confidence: float
 
 
-@dataclass
-class _GraphCache:
+# From this many symbols on, a re-index refreshes centrality in the background (seconds of work)
+# while answers use the previous ranks; smaller projects recompute at once (milliseconds).
+BACKGROUND_RANKS_SYMBOLS = 20_000
+
+
+@dataclass(frozen=True, slots=True)
+class _Cached:
     generation: str | None = None
-    graph: nx.MultiDiGraph | None = None
-    ranks: dict[str, float] = field(default_factory=dict)
+    value: Any = None
+    symbols: int = 0
 
 
 class Service(FreshnessOps, ContextOps, SearchOps, MemoryOps, RulesOps, GuardOps):
     def __init__(self, settings: Settings, store: IndexStore) -> None:
         self.settings = settings
         self.store = store
-        self._graph = _GraphCache()
+        self._graph = _Cached()
         self._graph_lock = threading.Lock()
+        self._ranks = _Cached()
+        self._ranks_lock = threading.Lock()  # one computation at a time; the others reuse its result
+        self._ranks_refreshing = threading.Event()
         self._side_threads: ThreadPoolExecutor | None = None
         self._side_lock = threading.Lock()
 
@@ -135,25 +144,59 @@ class Service(FreshnessOps, ContextOps, SearchOps, MemoryOps, RulesOps, GuardOps
         """Everything that depends on each match of `name`, transitively, with distance."""
         if max_depth is not None and max_depth < 1:
             raise InvalidInput("depth must be at least 1")
-        graph = self.dependency_graph().graph
+        graph = self.dependency_graph()
         return {q: graphs.impact(graph, [q], max_depth) for q in _distinct(self.find_symbols(name))}
 
     def repo_map(self, budget_tokens: int = 1_024) -> tuple[str, list[graphs.MapEntry]]:
         if budget_tokens < 16:
             raise InvalidInput("the map budget must be at least 16 tokens")
-        cache = self.dependency_graph()
-        return graphs.repo_map(self.store.all_symbols(), cache.ranks, budget_tokens)
+        return graphs.repo_map(self.store.all_symbols(), self.centrality(), budget_tokens)
 
-    def dependency_graph(self) -> _GraphCache:
-        """The graph for the current index, rebuilt only when the index changed."""
+    def dependency_graph(self) -> nx.MultiDiGraph:
+        """The graph for the current index (impact, neighbourhoods), rebuilt only when the index changed."""
+        generation = self._index_generation()
+        with self._graph_lock:
+            if self._graph.generation != generation or self._graph.value is None:
+                built = graphs.build_graph(self.store.all_symbols(), self.store.resolved_edges())
+                self._graph = _Cached(generation, built)
+            return self._graph.value
+
+    def centrality(self) -> dict[str, float]:
+        """PageRank of every symbol for the current index (search and the repo map rank by it)."""
+        generation = self._index_generation()
+        cached = self._ranks
+        if cached.generation == generation:
+            return cached.value
+        if cached.value is not None and cached.symbols >= BACKGROUND_RANKS_SYMBOLS:
+            # A large index just changed: 20 readers must not wait seconds for a ranking prior that
+            # moves little per re-index. Answer with the previous ranks; one thread refreshes them.
+            if not self._ranks_refreshing.is_set():
+                self._ranks_refreshing.set()
+                threading.Thread(target=self._refresh_ranks, args=(generation,), name="kenning-ranks",
+                                 daemon=True).start()
+            return cached.value
+        return self._compute_ranks(generation)
+
+    def _compute_ranks(self, generation: str) -> dict[str, float]:
+        with self._ranks_lock:
+            if self._ranks.generation != generation:
+                symbols = self.store.symbol_paths()
+                self._ranks = _Cached(generation, pagerank_ranks(symbols, self.store.resolved_edges()), len(symbols))
+            return self._ranks.value
+
+    def _refresh_ranks(self, generation: str) -> None:
+        try:
+            self._compute_ranks(generation)
+        except Exception:  # the previous ranks stay in use; the next change tries again
+            log.exception("refreshing symbol centrality failed")
+        finally:
+            self._ranks_refreshing.clear()
+            self.store.close()  # this thread's connection
+
+    def _index_generation(self) -> str:
         # Every index run ends by stamping last_indexed_at; the newest reference's id also catches a run
         # that wrote references and died before its stamp. (Counting edges took 5 ms per search at 54k.)
-        generation = f"{self.store.get_meta('last_indexed_at')}:{self.store.newest_reference_id()}"
-        with self._graph_lock:
-            if self._graph.generation != generation or self._graph.graph is None:
-                built = graphs.build_graph(self.store.all_symbols(), self.store.resolved_edges())
-                self._graph = _GraphCache(generation, built, graphs.pagerank(built))
-            return self._graph
+        return f"{self.store.get_meta('last_indexed_at')}:{self.store.newest_reference_id()}"
 
 
 def _check_name(name: str) -> str:

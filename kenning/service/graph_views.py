@@ -29,7 +29,7 @@ def neighbourhood(service: Service, name: str, depth: int = 2) -> nx.DiGraph:
     if not 1 <= depth <= MAX_DEPTH:
         raise InvalidInput(f"depth must be between 1 and {MAX_DEPTH}")
     center = service.symbol(name).qualified_name
-    full = service.dependency_graph().graph
+    full = service.dependency_graph()
     picture = nx.DiGraph(center=center, hidden=0)
     picture.add_node(center, layer=0, label=center, role="center")
     uses = [t for _, t, kind in full.out_edges(center, data="kind") if kind != "contains" and t != center]

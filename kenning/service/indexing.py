@@ -38,7 +38,7 @@ def run_index(
 ) -> IndexReport:
     started = time.perf_counter()
     report = IndexReport()
-    with writer_lock(store.index_dir, lock_timeout):
+    with writer_lock(store.index_dir, lock_timeout), store.large_cache():
         walked = walk(settings.root, exclude=settings.exclude, max_file_bytes=settings.max_file_bytes)
         report.skipped_by_reason.update(walked.skipped)
         states = store.file_states()

@@ -24,7 +24,7 @@ MAX_LIMIT = 100
 
 
 class SearchOps:
-    """Mixed into Service, which provides `settings`, `store`, `freshness()` and `dependency_graph()`."""
+    """Mixed into Service, which provides `settings`, `store`, `freshness()` and `centrality()`."""
 
     @property
     def search_parts(self) -> SearchParts:
@@ -100,7 +100,7 @@ class SearchOps:
         return [(sid, sim) for h, sim in found for sid in ids.get(h, ())]
 
     def _centrality(self) -> dict[str, float]:
-        return self.dependency_graph().ranks  # type: ignore[attr-defined]
+        return self.centrality()  # type: ignore[attr-defined]
 
     # -- exists ------------------------------------------------------------------------------
 
