@@ -1,13 +1,15 @@
 """Keep the index fresh: watch the root and re-index incrementally shortly after files change.
 
 Another process (or a POST /index in this one) may be indexing: then this round is skipped and
-retried shortly, because that run's walk may have happened before our change landed.
+retried shortly, because that run's walk may have happened before our change landed. If watching
+itself fails, it is logged and started again, with a catch-up re-index.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import TYPE_CHECKING
 
 from watchfiles import DefaultFilter, watch
@@ -21,6 +23,7 @@ log = logging.getLogger(__name__)
 
 # kenning's own index lives under the root: its writes must never trigger a re-index.
 _IGNORED_DIRS = (*DefaultFilter.ignore_dirs, ".kenning", "venv")
+_MAX_RESTART_DELAY = 30.0
 
 
 class Watcher:
@@ -29,6 +32,7 @@ class Watcher:
         self.debounce_ms = debounce_ms
         self.retry_seconds = retry_seconds
         self.runs = 0  # completed re-index runs, for status and tests
+        self.restarts = 0  # times watching failed and started again
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -44,6 +48,27 @@ class Watcher:
             self._thread.join(timeout)
 
     def _run(self) -> None:
+        # watchfiles can fail mid-watch (it raises on a path that is not UTF-8, and then watches
+        # nothing more): start it again, and catch up on what it missed, until stopped.
+        delay = self.retry_seconds
+        while not self._stop.is_set():
+            started = time.monotonic()
+            try:
+                self._follow()
+            except Exception as e:
+                if self._stop.is_set():
+                    return
+                if time.monotonic() - started > _MAX_RESTART_DELAY:
+                    delay = self.retry_seconds  # it had been watching fine: a new fault, not a repeat
+                self.restarts += 1
+                log.warning("watching %s failed (%s: %s); restarting in %.1fs", self.service.root,
+                            type(e).__name__, e, delay)
+                self._stop.wait(delay)
+                delay = min(delay * 2, _MAX_RESTART_DELAY)  # a fault that repeats must not spin
+            else:
+                return
+
+    def _follow(self) -> None:
         # Catch up with whatever changed while nothing was watching, then follow changes; freshness
         # answers reuse their walk until a change arrives.
         self.service.files_changed()
