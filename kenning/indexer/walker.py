@@ -14,6 +14,7 @@ import os
 import stat
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import pathspec
@@ -64,7 +65,10 @@ def walk(root: Path, *, exclude: list[str], max_file_bytes: int) -> WalkResult:
         kept = []
         for name in sorted(dirnames):
             rel = f"{rel_folder}/{name}" if rel_folder else name
-            if os.path.islink(os.path.join(folder, name)) or _ignored(specs, rel + "/"):
+            if _ignored(specs, rel + "/"):
+                continue
+            if os.path.islink(os.path.join(folder, name)):
+                result.skipped["symlink"] += 1  # a link may point outside the root, or back up it
                 continue
             if not _storable(name):
                 result.skipped["undecodable_name"] += 1  # the folder, once: none of its paths could be stored
@@ -144,10 +148,16 @@ def _compile_ignore(lines: list[str], source: str, result: WalkResult) -> pathsp
             pathspec.GitIgnoreSpec.from_lines([line])
         except Exception:
             result.skipped[BAD_IGNORE_LINE] += 1
-            log.warning("%s line %d: %r is not a pattern kenning can use; it matches nothing", source, number, line)
+            _warn_bad_line(source, number, line)
             continue
         kept.append(line)
     return pathspec.GitIgnoreSpec.from_lines(kept)
+
+
+@lru_cache(maxsize=1024)
+def _warn_bad_line(source: str, number: int, line: str) -> None:
+    # Every walk (and freshness walks often) meets the line again; the report counts it each time.
+    log.warning("%s line %d: %r is not a pattern kenning can use; it matches nothing", source, number, line)
 
 
 class Refused(Exception):
@@ -184,9 +194,9 @@ def read_regular(root: Path | str, rel: str, limit: int) -> bytes:
             raise
     except OSError as e:
         # ELOOP: a symlink (EMLINK on BSD); ENOTDIR: a folder swapped for a link or a file; ENXIO: a socket.
-        if e.errno in (errno.ELOOP, errno.EMLINK, errno.ENOTDIR):
+        if e.errno in (errno.ELOOP, errno.EMLINK) or (e.errno == errno.ENOTDIR and _links_on_the_way(root, parts)):
             raise Refused("symlink") from e
-        if e.errno == errno.ENXIO:
+        if e.errno in (errno.ENOTDIR, errno.ENXIO):
             raise Refused("not_a_regular_file") from e
         raise Refused("unreadable") from e
     with os.fdopen(fd, "rb") as file:
@@ -196,6 +206,16 @@ def read_regular(root: Path | str, rel: str, limit: int) -> bytes:
         if info.st_size > limit:
             raise Refused("oversized")
         return file.read(limit)
+
+
+def _links_on_the_way(root: Path | str, parts: list[str]) -> bool:
+    """Whether a folder on the way to a file is a symlink (only to name why it was refused)."""
+    folder = Path(root)
+    for part in parts[:-1]:
+        folder = folder / part
+        if folder.is_symlink():
+            return True
+    return False
 
 
 def content_skip_reason(data: bytes, max_line_length: int) -> str | None:
