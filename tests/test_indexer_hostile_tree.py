@@ -181,9 +181,15 @@ def test_watcher_keeps_indexing_after_hostile_events(tmp_path, caplog):
 
         _write(root / "added_later.py", "def added_after_the_hostile_events():\n    pass\n")
         assert _wait_for(lambda: "added_later.py" in service.store.file_states(), seconds=60)
+        # The folder with the undecodable name is still there (the native watcher fails at start on
+        # it): a second file is indexed by a watcher that keeps running, not by restarting.
+        restarts = watcher.restarts
+        _write(root / "added_last.py", "def added_while_the_bad_folder_stays():\n    pass\n")
+        assert _wait_for(lambda: "added_last.py" in service.store.file_states(), seconds=30)
+        assert watcher.restarts == restarts
         assert watcher._thread is not None and watcher._thread.is_alive()
         names = {s.name for s in service.store.all_symbols()}
-        assert "added_after_the_hostile_events" in names
+        assert {"added_after_the_hostile_events", "added_while_the_bad_folder_stays"} <= names
         assert not names & {"outside_secret", "in_a_latin1_name", "under_a_latin1_folder"}
     finally:
         watcher.stop()

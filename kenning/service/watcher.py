@@ -48,34 +48,36 @@ class Watcher:
             self._thread.join(timeout)
 
     def _run(self) -> None:
-        # watchfiles can fail mid-watch (it raises on a path that is not UTF-8, and then watches
-        # nothing more): start it again, and catch up on what it missed, until stopped.
-        delay = self.retry_seconds
+        # watchfiles fails on a path that is not UTF-8: the native watcher as soon as such a folder
+        # exists (at start), the polling one only when such a path changes. So after a failure the
+        # other kind is tried, each start catching up on what was missed, until stopped.
+        delay, polling = self.retry_seconds, False
         while not self._stop.is_set():
             started = time.monotonic()
             try:
-                self._follow()
+                self._follow(polling)
             except Exception as e:
                 if self._stop.is_set():
                     return
                 if time.monotonic() - started > _MAX_RESTART_DELAY:
                     delay = self.retry_seconds  # it had been watching fine: a new fault, not a repeat
                 self.restarts += 1
-                log.warning("watching %s failed (%s: %s); restarting in %.1fs", self.service.root,
-                            type(e).__name__, e, delay)
+                polling = not polling
+                log.warning("watching %s failed (%s: %s); restarting in %.1fs, %s", self.service.root,
+                            type(e).__name__, e, delay, "polling every second" if polling else "on file events")
                 self._stop.wait(delay)
                 delay = min(delay * 2, _MAX_RESTART_DELAY)  # a fault that repeats must not spin
             else:
                 return
 
-    def _follow(self) -> None:
+    def _follow(self, polling: bool) -> None:
         # Catch up with whatever changed while nothing was watching, then follow changes; freshness
         # answers reuse their walk until a change arrives.
         self.service.files_changed()
         self._reindex()
         changes = watch(
             self.service.root, watch_filter=DefaultFilter(ignore_dirs=_IGNORED_DIRS), debounce=self.debounce_ms,
-            step=50, stop_event=self._stop, raise_interrupt=False,
+            step=50, stop_event=self._stop, raise_interrupt=False, force_polling=polling, poll_delay_ms=1000,
         )
         for batch in changes:
             log.debug("%d changes under %s", len(batch), self.service.root)
