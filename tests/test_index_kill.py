@@ -9,12 +9,11 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from conftest import copy_stdlib
+from conftest import copy_stdlib, wait_for
 from kenning.indexer.pipeline import PARALLEL_THRESHOLD
 from serving_project import server_env
 
@@ -95,15 +94,6 @@ def _survivors(pid: int, seen: dict[int, int]) -> list[int]:
     return alive
 
 
-def _poll(condition, seconds: float, step: float = 0.01):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if value := condition():
-            return value
-        time.sleep(step)
-    return condition()
-
-
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 @pytest.mark.parametrize("signal_number", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
 def test_a_killed_index_leaves_no_process_and_the_next_run_completes(tmp_path, signal_number):
@@ -120,13 +110,13 @@ def test_a_killed_index_leaves_no_process_and_the_next_run_completes(tmp_path, s
             workers = [p for p in found if b"--multiprocessing-fork" in _command_line(p)]
             return found if len(workers) >= WORKERS else None
 
-        seen = _poll(workers_running, seconds=120)
+        seen = wait_for(workers_running, seconds=120, step=0.01)
         assert seen, f"no {WORKERS} parser workers appeared (exit code {run.poll()})"
         assert run.poll() is None, "the run ended before it could be killed; use a bigger corpus"
         run.send_signal(signal_number)
         run.wait(30)
         assert run.returncode == -signal_number
-        left = _poll(lambda: not _survivors(run.pid, seen), seconds=15, step=0.1)
+        left = wait_for(lambda: not _survivors(run.pid, seen), seconds=15, step=0.1)
         assert left, f"processes left behind: {_survivors(run.pid, seen)}"
     finally:
         if run.poll() is None:

@@ -16,6 +16,7 @@ import threading
 import time
 from pathlib import Path
 
+from conftest import wait_for
 from kenning.indexer.languages import language_names
 from kenning.service import Service
 from kenning.service.watcher import Watcher
@@ -55,15 +56,6 @@ def _write(path: Path | bytes, text: str) -> None:
 
 def _not_utf8(folder: Path, name: bytes) -> bytes:
     return os.fsencode(folder) + b"/" + name
-
-
-def _wait_for(condition, seconds: float = 60.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def _index_within(service: Service, seconds: float, progress=None):
@@ -166,7 +158,7 @@ def test_watcher_keeps_indexing_after_hostile_events(tmp_path, caplog):
     caplog.set_level(logging.INFO, logger="kenning.service.watcher")
     watcher = Watcher(service, debounce_ms=50, retry_seconds=0.2).start()
     try:
-        assert _wait_for(lambda: watcher.runs >= 1)  # the catch-up run
+        assert wait_for(lambda: watcher.runs >= 1)  # the catch-up run
 
         _write(root / ".gitignore", "\n".join(BAD_IGNORE_LINES) + "\n")
         os.mkfifo(root / "pipe.py")
@@ -175,17 +167,17 @@ def test_watcher_keeps_indexing_after_hostile_events(tmp_path, caplog):
         os.mkdir(_not_utf8(root, b"dir\xfe"))
         _write(_not_utf8(root, b"dir\xfe") + b"/inner.py", "def under_a_latin1_folder():\n    pass\n")
         # watchfiles gives up on a name that is not UTF-8; the watcher says so and starts it again.
-        assert _wait_for(lambda: watcher.restarts >= 1, seconds=30)
+        assert wait_for(lambda: watcher.restarts >= 1, seconds=30)
         assert any("restarting" in r.getMessage() for r in caplog.records if r.levelno == logging.WARNING)
         os.unlink(_not_utf8(root, b"bad\xff.py"))
 
         _write(root / "added_later.py", "def added_after_the_hostile_events():\n    pass\n")
-        assert _wait_for(lambda: "added_later.py" in service.store.file_states(), seconds=60)
+        assert wait_for(lambda: "added_later.py" in service.store.file_states(), seconds=60)
         # The folder with the undecodable name is still there (the native watcher fails at start on
         # it): a second file is indexed by a watcher that keeps running, not by restarting.
         restarts = watcher.restarts
         _write(root / "added_last.py", "def added_while_the_bad_folder_stays():\n    pass\n")
-        assert _wait_for(lambda: "added_last.py" in service.store.file_states(), seconds=30)
+        assert wait_for(lambda: "added_last.py" in service.store.file_states(), seconds=30)
         assert watcher.restarts == restarts
         assert watcher._thread is not None and watcher._thread.is_alive()
         names = {s.name for s in service.store.all_symbols()}
