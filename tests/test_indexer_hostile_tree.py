@@ -95,7 +95,19 @@ def test_hostile_tree_is_indexed_as_far_as_possible_and_counted(tmp_path):
     _write(_not_utf8(root, b"bad\xff.py"), "def in_a_latin1_name():\n    pass\n")
     os.mkdir(_not_utf8(root, b"dir\xfe"))
     _write(_not_utf8(root, b"dir\xfe") + b"/inner.py", "def under_a_latin1_folder():\n    pass\n")
-    expected_symbols = {}
+    # Odd names that are UTF-8 are indexed like any other.
+    odd_names = ["new\nline.py", "tab\there.py", "back\\slash.py", " spaced .py", "é" * 125 + ".py"]
+    for name in odd_names:
+        _write(root / name, "def odd_name():\n    pass\n")
+    # A .gitignore that is a FIFO (or a link out of the root) is not read: once, the walk waited on it.
+    (root / "fifo_ignore").mkdir()
+    os.mkfifo(root / "fifo_ignore" / ".gitignore")
+    _write(root / "fifo_ignore" / "kept.py", "def beside_a_fifo_gitignore():\n    pass\n")
+    (root / "sub" / "linked").mkdir()
+    (root / "sub" / "linked" / ".gitignore").symlink_to(outside / "ignore_all")
+    _write(outside / "ignore_all", "*\n")
+    _write(root / "sub" / "linked" / "kept.py", "def beside_a_linked_gitignore():\n    pass\n")
+    expected_symbols = {name: 1 for name in odd_names} | {"fifo_ignore/kept.py": 1, "sub/linked/kept.py": 1}
     for language in language_names():
         name, source, symbols = _nested(language)
         _write(root / name, source)
@@ -124,10 +136,10 @@ def test_hostile_tree_is_indexed_as_far_as_possible_and_counted(tmp_path):
             "undecodable_name": 2,  # the file and the folder
             "not_a_regular_file": 1,  # the FIFO: skipped at once, not waited on
             "symlink": 2,  # the file and the folder swapped for links: neither followed
-            "unsupported_language": 2,  # the two .gitignore files
+            "unsupported_language": 4,  # the four .gitignore files
         }
-        assert report.files_skipped == 7
-        assert report.files_indexed == len(expected_symbols) + 1  # the deep files and sub/keep.py
+        assert report.files_skipped == 9
+        assert report.files_indexed == len(expected_symbols) + 1  # the deep files, the odd names and sub/keep.py
         assert report.decode_errors == 0
 
         per_file = dict(service.store.conn.execute(
