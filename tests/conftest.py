@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import sysconfig
+import time
 from pathlib import Path
 
 import pytest
@@ -32,6 +33,16 @@ def renamed_dedent(root: Path) -> str:
     end = source.index("\ndef ", start + 1)
     copy = source[start:end].replace("def dedent(text)", "def strip_common_indent(block)")
     return re.sub(r"\btext\b", "block", copy)
+
+
+def wait_for(condition, seconds: float = 60.0, step: float = 0.05):
+    """Poll `condition` until it returns something truthy (returned) or `seconds` pass (its last answer)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if value := condition():
+            return value
+        time.sleep(step)
+    return condition()
 
 
 @pytest.fixture(autouse=True)

@@ -3,22 +3,11 @@ never hides a change the watcher saw, and without a watcher a walk is reused onl
 
 from __future__ import annotations
 
-import time
-
-from conftest import copy_stdlib
+from conftest import copy_stdlib, wait_for
 from kenning.memory.index_store import writer_lock
 from kenning.service import Service
 from kenning.service.watcher import Watcher
 from kenning.settings import Settings
-
-
-def _wait_for(condition, seconds: float = 60.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_freshness_follows_the_watcher_and_walks_again_after_it_stops(tmp_path):
@@ -27,18 +16,18 @@ def test_freshness_follows_the_watcher_and_walks_again_after_it_stops(tmp_path):
     service.index()
     watcher = Watcher(service, debounce_ms=50).start()
     try:
-        assert _wait_for(lambda: watcher.runs >= 1)  # the catch-up run
+        assert wait_for(lambda: watcher.runs >= 1)  # the catch-up run
         before = service.freshness()
         assert before["stale_files"] == 0
         with writer_lock(service.store.index_dir, 5):  # another writer is busy: the watcher cannot re-index
             (root / "json" / "extra.py").write_text("def brand_new_helper(x):\n    return x\n")
             # The change is reported as soon as the watcher sees it, although the walk was reused before.
-            assert _wait_for(lambda: service.freshness()["stale_files"] == 1, seconds=15)
+            assert wait_for(lambda: service.freshness()["stale_files"] == 1, seconds=15)
         # Then the watcher re-indexes the new file, and freshness counts it.
-        assert _wait_for(lambda: service.freshness()["indexed_files"] == before["indexed_files"] + 1)
+        assert wait_for(lambda: service.freshness()["indexed_files"] == before["indexed_files"] + 1)
         assert service.freshness()["stale_files"] == 0
     finally:
         watcher.stop()
     # Nobody watches now: a change is seen by the next walk (after the short reuse window).
     (root / "json" / "later.py").write_text("def added_unwatched(y):\n    return y\n")
-    assert _wait_for(lambda: service.freshness()["stale_files"] == 1, seconds=10)
+    assert wait_for(lambda: service.freshness()["stale_files"] == 1, seconds=10)

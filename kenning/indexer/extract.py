@@ -209,10 +209,18 @@ def _symbol(definition: _Definition, lang: CompiledLanguage, path: str, data: by
 
 
 def _kind(definition: _Definition) -> str:
+    kind = _own_kind(definition)
+    # Only the parent's own kind matters (a function is never class-like, whatever holds it), so
+    # this looks one level up instead of recursing up a chain of nested functions.
+    if kind == "function" and definition.parent is not None and _own_kind(definition.parent) in _CLASS_LIKE:
+        return "method"
+    return kind
+
+
+def _own_kind(definition: _Definition) -> str:
+    """The kind a definition's capture and node type give it, before looking at its parent."""
     kind = _TAG_KINDS.get(definition.raw_kind, definition.raw_kind)
     node_type = definition.node.type
-    if kind == "function" and definition.parent is not None and _kind(definition.parent) in _CLASS_LIKE:
-        return "method"
     if kind in ("class", "type"):
         if "struct" in node_type:
             return "struct"

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from kenning.indexer.extract import EXTRACTOR_VERSION
 from kenning.indexer.pipeline import Skipped, Unchanged, jobs_for, parse_many
 from kenning.indexer.resolve import Resolver
-from kenning.indexer.walker import walk
+from kenning.indexer.walker import BAD_IGNORE_LINE, walk
 from kenning.memory import lexical, search_rows
 from kenning.memory.index_store import IndexStore, writer_lock
 from kenning.models import IndexReport, ParsedFile, Reference
@@ -52,7 +52,7 @@ def run_index(
         report.files_unchanged = len(walked.candidates) - len(changed)
         report.files_deleted = len(deleted)
         known = {path: state[0] for path, state in states.items()} if current else {}
-        jobs = jobs_for(settings.root, changed, known, settings.max_line_length)
+        jobs = jobs_for(settings.root, changed, known, settings.max_line_length, settings.max_file_bytes)
 
         parsed: list[ParsedFile] = []
         touched: list[tuple[str, int]] = []
@@ -109,7 +109,7 @@ def run_index(
         # Rows written without search rows get them here; embedding (unless deferred) reports on `progress`.
         prepare_search(settings, store, progress)
         counts = store.counts()
-    report.files_skipped = sum(report.skipped_by_reason.values())
+    report.files_skipped = sum(n for reason, n in report.skipped_by_reason.items() if reason != BAD_IGNORE_LINE)
     report.symbols = counts["symbols"]
     report.edges = counts["edges"]
     report.seconds = round(time.perf_counter() - started, 3)

@@ -1,13 +1,15 @@
 """Keep the index fresh: watch the root and re-index incrementally shortly after files change.
 
 Another process (or a POST /index in this one) may be indexing: then this round is skipped and
-retried shortly, because that run's walk may have happened before our change landed.
+retried shortly, because that run's walk may have happened before our change landed. If watching
+itself fails, it is logged and started again, with a catch-up re-index.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import TYPE_CHECKING
 
 from watchfiles import DefaultFilter, watch
@@ -21,6 +23,7 @@ log = logging.getLogger(__name__)
 
 # kenning's own index lives under the root: its writes must never trigger a re-index.
 _IGNORED_DIRS = (*DefaultFilter.ignore_dirs, ".kenning", "venv")
+_MAX_RESTART_DELAY = 30.0
 
 
 class Watcher:
@@ -29,6 +32,7 @@ class Watcher:
         self.debounce_ms = debounce_ms
         self.retry_seconds = retry_seconds
         self.runs = 0  # completed re-index runs, for status and tests
+        self.restarts = 0  # times watching failed and started again
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -44,13 +48,36 @@ class Watcher:
             self._thread.join(timeout)
 
     def _run(self) -> None:
+        # watchfiles fails on a path that is not UTF-8: the native watcher as soon as such a folder
+        # exists (at start), the polling one only when such a path changes. So after a failure the
+        # other kind is tried, each start catching up on what was missed, until stopped.
+        delay, polling = self.retry_seconds, False
+        while not self._stop.is_set():
+            started = time.monotonic()
+            try:
+                self._follow(polling)
+            except Exception as e:
+                if self._stop.is_set():
+                    return
+                if time.monotonic() - started > _MAX_RESTART_DELAY:
+                    delay = self.retry_seconds  # it had been watching fine: a new fault, not a repeat
+                self.restarts += 1
+                polling = not polling
+                log.warning("watching %s failed (%s: %s); restarting in %.1fs, %s", self.service.root,
+                            type(e).__name__, e, delay, "polling every second" if polling else "on file events")
+                self._stop.wait(delay)
+                delay = min(delay * 2, _MAX_RESTART_DELAY)  # a fault that repeats must not spin
+            else:
+                return
+
+    def _follow(self, polling: bool) -> None:
         # Catch up with whatever changed while nothing was watching, then follow changes; freshness
         # answers reuse their walk until a change arrives.
         self.service.files_changed()
         self._reindex()
         changes = watch(
             self.service.root, watch_filter=DefaultFilter(ignore_dirs=_IGNORED_DIRS), debounce=self.debounce_ms,
-            step=50, stop_event=self._stop, raise_interrupt=False,
+            step=50, stop_event=self._stop, raise_interrupt=False, force_polling=polling, poll_delay_ms=1000,
         )
         for batch in changes:
             log.debug("%d changes under %s", len(batch), self.service.root)
