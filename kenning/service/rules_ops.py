@@ -14,6 +14,7 @@ from kenning.indexer.rules import (
 )
 from kenning.memory.memory_cache import Page
 from kenning.models import IMPORT_KINDS, Reference
+from kenning.service.indexing import made_by_another_extractor
 from kenning.service.rules_baseline import read_baseline, write_baseline
 
 # Rules judge edges the resolver is sure of (an import names the target, or the same or an
@@ -96,7 +97,8 @@ class RulesOps:
             write_baseline(self.root, violations)
         accepted, notices = read_baseline(self.root, ruleset.rules)
         new = [v for v in violations if v.baseline_key() not in accepted]
-        return CheckResult(new, len(violations) - len(new), len(ruleset.rules), ruleset.notices + notices)
+        return CheckResult(new, len(violations) - len(new), len(ruleset.rules),
+                           ruleset.notices + notices + self._index_notices())
 
     def check_architecture(self, path: str, imports: list[str]) -> CheckResult:
         """Before the code exists: may `path` import these modules? Answers with the governing decisions."""
@@ -112,12 +114,19 @@ class RulesOps:
             v for v in check(ruleset.rules, existing + proposed)
             if v.baseline_key() not in before and (v.path == path or source_module in v.members)
         ]
-        notices = list(ruleset.notices)
+        notices = ruleset.notices + self._index_notices()
         own = sorted({e.target_name for e in proposed if e.target.path == path})
         if own:
             notices.append(f"{path} importing itself ({', '.join(own)}) is no dependency on other code: "
                            "rules do not judge it")
         return CheckResult(found, 0, len(ruleset.rules), notices)
+
+    def _index_notices(self) -> list[str]:
+        if made_by_another_extractor(self.store):
+            # e.g. an index from before type-only and __main__ imports had kinds of their own
+            return ["the index was made by another version of kenning, so edge kinds may be out of date: "
+                    "run `kenning index`"]
+        return []
 
     # -- edges -------------------------------------------------------------------------------
 
