@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
 from fastapi.testclient import TestClient
 
 from kenning.api import create_app
 from kenning.indexer.rules import check
-from kenning.service import Service
-from kenning.settings import Settings
+from rules_project import indexed_tree
 
 # A knot of three modules: the loop alpha -> beta -> gamma -> alpha (imports and calls), and a shortcut gamma -> beta (an import).
 KNOT = {
@@ -22,18 +20,11 @@ KNOT = {
 }
 
 
-def indexed(root: Path, files: dict[str, str], toml: str = '[[rules]]\nno_cycles = "pkg/**"\n') -> Service:
-    for name, text in files.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text(text)
-    (root / "kenning.toml").write_text(toml)
-    service = Service.from_settings(Settings.load(root, embed_on_index=False))
-    service.index()
-    return service
+CYCLES = '[[rules]]\nno_cycles = "pkg/**"\n'
 
 
 def test_a_cycle_is_the_same_violation_whichever_module_the_graph_is_read_from(tmp_path):
-    service = indexed(tmp_path, KNOT)
+    service = indexed_tree(tmp_path, KNOT, CYCLES)
     rules = service.load_rules().rules
     edges = service._dependency_edges()
     seen = [check(rules, order) for order in (edges, edges[::-1], edges[1:] + edges[:1], sorted(edges, key=str))]
@@ -44,7 +35,7 @@ def test_a_cycle_is_the_same_violation_whichever_module_the_graph_is_read_from(t
 
 
 def test_a_baselined_cycle_stays_accepted_when_its_files_are_indexed_in_another_order(tmp_path):
-    service = indexed(tmp_path, KNOT)
+    service = indexed_tree(tmp_path, KNOT, CYCLES)
     assert service.check_rules(update_baseline=True).violations == []
     # Delete and re-create the first module with the same text: it comes back last in the index, so
     # the graph is now built starting from another module of the knot.
@@ -60,7 +51,7 @@ def test_a_baselined_cycle_stays_accepted_when_its_files_are_indexed_in_another_
 
 
 def test_a_cycle_report_lists_every_edge_with_its_line_and_kind(tmp_path):
-    service = indexed(tmp_path, KNOT)
+    service = indexed_tree(tmp_path, KNOT, CYCLES)
     (cycle,) = service.check_rules().violations
     assert [(e.source.path, e.line, e.kind, e.target_name) for e in cycle.edges] == [
         ("pkg/alpha.py", 2, "import", "pkg.beta"), ("pkg/beta.py", 3, "import", "pkg.gamma"), ("pkg/gamma.py", 2, "import", "pkg.alpha")]
@@ -80,7 +71,7 @@ def test_a_cycle_report_lists_every_edge_with_its_line_and_kind(tmp_path):
 
 
 def test_a_cycle_of_calls_says_call_for_each_hop(tmp_path):
-    service = indexed(tmp_path, KNOT, '[[rules]]\nno_cycles = "pkg/**"\nkinds = ["call"]\n')
+    service = indexed_tree(tmp_path, KNOT, '[[rules]]\nno_cycles = "pkg/**"\nkinds = ["call"]\n')
     (cycle,) = service.check_rules().violations
     assert cycle.message == "dependency cycle: pkg.alpha -> pkg.beta -> pkg.gamma -> pkg.alpha"
     assert [(e.source.path, e.line, e.kind, e.target_name) for e in cycle.edges] == [
@@ -90,7 +81,8 @@ def test_a_cycle_of_calls_says_call_for_each_hop(tmp_path):
 
 
 def test_post_check_for_a_file_that_imports_itself_answers_200(tmp_path):
-    service = indexed(tmp_path, {**KNOT, "pkg/selfie.py": "import pkg.selfie\n\n\ndef me():\n    return pkg.selfie\n"})
+    service = indexed_tree(tmp_path, {**KNOT, "pkg/selfie.py": "import pkg.selfie\n\n\ndef me():\n    return pkg.selfie\n"},
+                           CYCLES)
     client = TestClient(create_app(service))
     for path, module in (("pkg/selfie.py", "pkg.selfie"), ("pkg/new_file.py", "pkg.new_file")):
         answer = client.post("/check", json={"path": path, "imports": [module]})

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from kenning.indexer.extract import parse_source
 from kenning.indexer.rules import RuleError
 from kenning.service import Service
 from kenning.settings import Settings
+from rules_project import indexed_tree
 
 TYPE_CHECKED = """\
 from __future__ import annotations
@@ -39,16 +38,6 @@ if __name__ == "__main__":
 """
 
 
-def write_tree(root: Path, files: dict[str, str], toml: str) -> Service:
-    for name, text in files.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text(text)
-    (root / "kenning.toml").write_text(toml)
-    service = Service.from_settings(Settings.load(root, embed_on_index=False))
-    service.index()
-    return service
-
-
 def test_the_extractor_gives_type_only_and_main_block_references_their_own_kinds():
     kinds = {(r.line, r.kind, r.text) for r in parse_source("pkg/core.py", TYPE_CHECKED.encode(), "python").references}
     assert (7, "import-type", "pkg.web.Page") in kinds
@@ -65,7 +54,7 @@ def test_the_extractor_gives_type_only_and_main_block_references_their_own_kinds
 
 
 def test_a_type_checking_import_makes_no_cycle_or_violation_unless_a_rule_opts_in(tmp_path):
-    service = write_tree(tmp_path, {
+    service = indexed_tree(tmp_path, {
         "pkg/__init__.py": "",
         "pkg/core.py": TYPE_CHECKED,
         "pkg/web.py": "from pkg.core import render\n\n\nclass Page:\n    def show(self):\n        return render(self)\n",
@@ -95,7 +84,7 @@ def test_a_main_block_import_and_its_calls_make_no_cycle_unless_a_rule_opts_in(t
         "pkg/core.py": "from pkg import tool\n\n\ndef render(value):\n    return str(tool.helper() + value)\n",
         "pkg/tool.py": MAIN_BLOCK,
     }
-    service = write_tree(tmp_path, files, '[[rules]]\nno_cycles = "pkg/**"\n')
+    service = indexed_tree(tmp_path, files, '[[rules]]\nno_cycles = "pkg/**"\n')
     assert service.check_rules().violations == []
     # Resolution is unchanged: the block's import and call are still uses, marked as such.
     uses = [u for group in service.callers("pkg.core.render").values() for u in group]
@@ -111,13 +100,13 @@ def test_a_main_block_import_and_its_calls_make_no_cycle_unless_a_rule_opts_in(t
 
 
 def test_an_unknown_edge_kind_is_refused_with_the_kinds_there_are(tmp_path):
-    service = write_tree(tmp_path, {"pkg/__init__.py": ""}, '[[rules]]\nno_cycles = "pkg/**"\nkinds = ["import-tpye"]\n')
+    service = indexed_tree(tmp_path, {"pkg/__init__.py": ""}, '[[rules]]\nno_cycles = "pkg/**"\nkinds = ["import-tpye"]\n')
     with pytest.raises(RuleError, match=r"kenning.toml: rules\[0\]\.kinds: unknown edge kind\(s\) import-tpye; use .*import-type"):
         service.check_rules()
 
 
 def test_an_index_from_another_extractor_says_to_reindex_until_it_is_redone(tmp_path):
-    service = write_tree(tmp_path, {"pkg/__init__.py": "", "pkg/core.py": TYPE_CHECKED}, '[[rules]]\nno_cycles = "pkg/**"\n')
+    service = indexed_tree(tmp_path, {"pkg/__init__.py": "", "pkg/core.py": TYPE_CHECKED}, '[[rules]]\nno_cycles = "pkg/**"\n')
     assert service.check_rules().notices == []
     with service.store.transaction() as conn:  # what an index made by kenning before extractor 5 holds
         service.store.set_meta(conn, "extractor_version", "4+1")
