@@ -68,6 +68,12 @@ def test_a_cycle_report_lists_every_edge_with_its_line_and_kind(tmp_path):
         "    pkg/beta.py:3: import of pkg.gamma",
         "    pkg/gamma.py:2: import of pkg.alpha",
     ]
+    page = TestClient(create_app(service)).get("/ui/graph")
+    assert page.status_code == 200
+    for hop in ("<code>pkg/alpha.py:2</code> import of <code>pkg.beta</code>",
+                "<code>pkg/beta.py:3</code> import of <code>pkg.gamma</code>",
+                "<code>pkg/gamma.py:2</code> import of <code>pkg.alpha</code>"):
+        assert hop in page.text
 
 
 def test_a_cycle_of_calls_says_call_for_each_hop(tmp_path):
