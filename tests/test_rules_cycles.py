@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -98,3 +99,17 @@ def test_post_check_for_a_file_that_imports_itself_answers_200(tmp_path):
         assert any(f"{path} importing itself ({module})" in notice for notice in body["notices"])
     # The whole-project check over an index holding that file answers too.
     assert client.get("/check").status_code == 200
+
+
+def test_a_position_keyed_baseline_cycle_found_along_part_of_the_knot_is_matched_to_the_knot(tmp_path):
+    service = indexed_tree(tmp_path, KNOT, CYCLES)
+    # Older kenning stored the first loop it found, here the shortcut's, under the rule's position.
+    (tmp_path / ".kenning" / "memory").mkdir(parents=True, exist_ok=True)
+    (tmp_path / ".kenning" / "memory" / "rules-baseline.json").write_text(json.dumps({"accepted": [
+        {"rule": "kenning.toml#1", "path": "pkg/beta.py", "target": "pkg.beta -> pkg.gamma -> pkg.beta",
+         "edge_kind": "import"}]}))
+    result = service.check_rules()
+    assert result.violations == [] and result.baselined == 1
+    assert "named rules by position" in result.notices[0]
+    rewritten = json.loads((tmp_path / ".kenning" / "memory" / "rules-baseline.json").read_text())
+    assert [e["cycle"] for e in rewritten["accepted"]] == [["pkg.alpha", "pkg.beta", "pkg.gamma"]]

@@ -4,9 +4,9 @@
 or a hash of its kind and globs), so rules may be reordered, inserted above and moved between
 kenning.toml and decisions; a cycle is keyed by its sorted members, so it matches whichever module
 it is found from. Version 1 files keyed rules by position ("kenning.toml#3"): the first check that
-reads one matches its entries to the rules at those positions today, rewrites it as version 2 and
-says so in a notice; entries naming no rule are kept, matching nothing, until the next
-`--update-baseline`.
+reads one matches its entries to the rules at those positions today (a cycle, stored as the loop
+it was found along, to today's knot around that loop), rewrites it as version 2 and says so in a
+notice; entries naming no rule are kept, matching nothing, until the next `--update-baseline`.
 """
 
 from __future__ import annotations
@@ -26,8 +26,9 @@ _ABOUT = "Violations accepted when rules were introduced; only new ones fail `ke
 Key = tuple[str, ...]
 
 
-def read_baseline(root: Path, rules: list[Rule]) -> tuple[set[Key], list[str]]:
-    """The accepted violations' keys, and notices (a version 1 file migrated)."""
+def read_baseline(root: Path, rules: list[Rule], violations: list[Violation]) -> tuple[set[Key], list[str]]:
+    """The accepted violations' keys, and notices (a version 1 file migrated, against today's
+    rules and `violations`)."""
     file = root / BASELINE_FILE
     if not file.exists():
         return set(), []
@@ -35,7 +36,7 @@ def read_baseline(root: Path, rules: list[Rule]) -> tuple[set[Key], list[str]]:
         data = json.loads(file.read_text(encoding="utf-8"))
         entries = data["accepted"]
         if data.get("version", 1) == 1:
-            entries, notices = _migrate(file, entries, rules)
+            entries, notices = _migrate(file, entries, rules, violations)
         else:
             notices = []
         return {_key(e) for e in entries}, notices
@@ -70,17 +71,26 @@ def _write(file: Path, entries: list[dict[str, Any]]) -> None:
         raise KenningError(f"cannot write {BASELINE_FILE}: {e}") from e
 
 
-def _migrate(file: Path, old: list[dict[str, Any]], rules: list[Rule]) -> tuple[list[dict[str, Any]], list[str]]:
+def _migrate(file: Path, old: list[dict[str, Any]], rules: list[Rule],
+             violations: list[Violation]) -> tuple[list[dict[str, Any]], list[str]]:
     """Version 1 entries (rule by position) as version 2 ones, by the rules at those positions now."""
     at = {rule.id: rule for rule in rules}
+    knots: dict[str, list[tuple[str, ...]]] = {}
+    for v in violations:
+        if v.members:
+            knots.setdefault(v.rule_key, []).append(v.members)
     entries, unmatched = [], set()
     for entry in old:
         rule = at.get(entry["rule"])
         if rule is None:
             unmatched.add(entry["rule"])
             entries.append(entry)  # kept as it was: it matches no key, and nothing is lost
-        elif rule.kind == "no_cycles":  # a version 1 cycle: its target is the loop as first found
-            entries.append({"rule": rule.key, "where": rule.id, "cycle": sorted(set(entry["target"].split(" -> ")))})
+        elif rule.kind == "no_cycles":
+            # A version 1 cycle is the loop it was first found along, maybe through part of its knot.
+            loop = set(entry["target"].split(" -> "))
+            around = [members for members in knots.get(rule.key, ()) if loop <= set(members)]
+            members = list(around[0]) if len(around) == 1 else sorted(loop)
+            entries.append({"rule": rule.key, "where": rule.id, "cycle": members})
         else:
             entries.append({**entry, "rule": rule.key, "where": rule.id})
     notice = (f"{BASELINE_FILE} named rules by position (kenning.toml#N, an older kenning): its "

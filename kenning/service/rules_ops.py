@@ -95,7 +95,7 @@ class RulesOps:
         violations = check(ruleset.rules, self._dependency_edges())
         if update_baseline:
             write_baseline(self.root, violations)
-        accepted, notices = read_baseline(self.root, ruleset.rules)
+        accepted, notices = read_baseline(self.root, ruleset.rules, violations)
         new = [v for v in violations if v.baseline_key() not in accepted]
         return CheckResult(new, len(violations) - len(new), len(ruleset.rules),
                            ruleset.notices + notices + self._index_notices())
