@@ -113,3 +113,13 @@ def test_a_position_keyed_baseline_cycle_found_along_part_of_the_knot_is_matched
     assert "named rules by position" in result.notices[0]
     rewritten = json.loads((tmp_path / ".kenning" / "memory" / "rules-baseline.json").read_text())
     assert [e["cycle"] for e in rewritten["accepted"]] == [["pkg.alpha", "pkg.beta", "pkg.gamma"]]
+
+
+def test_the_guard_names_the_import_that_would_close_a_cycle_and_its_line(tmp_path):
+    service = indexed_tree(tmp_path, {"pkg/__init__.py": "", "pkg/x.py": "from pkg import y\n", "pkg/y.py": "X = 1\n"},
+                           CYCLES)
+    answer = service.guard("pkg/y.py", content="import os\nfrom pkg import x\n\nX = 1\n")
+    (finding,) = [f for f in answer["findings"] if f["kind"] == "rule"]
+    assert finding["line"] == 2 and finding["target"] == "pkg.x"
+    assert finding["message"] == ("pkg/y.py:2: the import of `pkg.x` breaks rule kenning.toml#1: "
+                                  "import cycle: pkg.x -> pkg.y -> pkg.x")
