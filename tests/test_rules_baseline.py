@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from kenning.indexer.rules import RuleError
+from kenning.memory.decisions import DecisionLog
 from kenning.service import Service
 from kenning.settings import Settings
 
@@ -110,3 +111,14 @@ def test_a_malformed_baseline_is_a_rule_error_saying_how_to_recreate_it(tmp_path
     (service.root / BASELINE).write_text('{"version": 2, "accepted": [{"rule": "x"}]}')
     with pytest.raises(RuleError, match=r"rules-baseline.json is malformed .*--update-baseline"):
         service.check_rules()
+
+
+def test_a_rule_moved_from_kenning_toml_into_a_decision_keeps_its_baseline(tmp_path):
+    service = project(tmp_path, FORBID)
+    service.check_rules(update_baseline=True)
+    DecisionLog.for_root(service.root).add(
+        "Core below web", context="Core is reused by jobs.", decision="Core never reaches up.",
+        rules=[{"forbid": {"from": "app/core/**", "to": "app/web/**"}}])
+    moved = reload(service, "")
+    result = moved.check_rules()
+    assert result.rules == 1 and result.violations == [] and result.baselined == 2
