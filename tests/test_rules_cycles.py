@@ -123,3 +123,15 @@ def test_the_guard_names_the_import_that_would_close_a_cycle_and_its_line(tmp_pa
     assert finding["line"] == 2 and finding["target"] == "pkg.x"
     assert finding["message"] == ("pkg/y.py:2: the import of `pkg.x` breaks rule kenning.toml#1: "
                                   "import cycle: pkg.x -> pkg.y -> pkg.x")
+
+
+def test_a_large_knot_is_one_violation_naming_a_few_of_its_modules(tmp_path):
+    # A ring of 30 modules, each also importing the hub, which imports the first: one knot.
+    files = {"pkg/__init__.py": "", "pkg/hub.py": "from pkg import m00\n"}
+    for n in range(30):
+        files[f"pkg/m{n:02}.py"] = f"from pkg import m{(n + 1) % 30:02}\nfrom pkg import hub\n"
+    (cycle,) = indexed_tree(tmp_path, files, CYCLES).check_rules().violations
+    assert len(cycle.members) == 31
+    assert cycle.cycle == ("pkg.hub", "pkg.m00", "pkg.hub")
+    assert cycle.message.endswith("(with pkg.m01, pkg.m02, pkg.m03, pkg.m04, pkg.m05, pkg.m06, pkg.m07, pkg.m08, "
+                                  "pkg.m09, pkg.m10 and 19 more in the same knot)")

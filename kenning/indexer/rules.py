@@ -35,6 +35,7 @@ EDGE_KINDS = ("import", "call", "inherit", "implement")  # what a rule judges un
 OPT_IN_EDGE_KINDS = ("import-type", "import-main", "call-main", "inherit-main")
 _OPTIONAL_KEYS = {"kinds", "id", "decision", "description"}
 _RULE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
+_NAMED_IN_KNOT = 10  # a cycle's message names this many of its knot's other modules
 
 
 class RuleError(ConfigError):
@@ -310,7 +311,7 @@ def _cycles(rule: Rule, edges: list[Edge]) -> list[Violation]:
             if pair[0] == pair[1]:
                 continue
             graph.add_edge(*pair)
-            if pair not in shown or (edge.line, edge.kind) < (shown[pair].line, shown[pair].kind):
+            if pair not in shown or _report_order(edge) < _report_order(shown[pair]):
                 shown[pair] = edge
     found = []
     for component in nx.strongly_connected_components(graph):
@@ -321,14 +322,22 @@ def _cycles(rule: Rule, edges: list[Edge]) -> list[Violation]:
         hops = tuple(shown[pair] for pair in zip(loop, loop[1:]))
         noun = "import cycle" if all(h.kind.startswith("import") for h in hops) else "dependency cycle"
         message = f"{noun}: {' -> '.join(loop)}"
-        if len(members) > len(loop) - 1:
-            message += f" (with {', '.join(m for m in members if m not in loop)} in the same knot)"
+        on_loop = set(loop)
+        rest = [m for m in members if m not in on_loop]
+        if rest:  # the knot's other modules, a few by name: a knot can span hundreds
+            more = f" and {len(rest) - _NAMED_IN_KNOT} more" if len(rest) > _NAMED_IN_KNOT else ""
+            message += f" (with {', '.join(rest[:_NAMED_IN_KNOT])}{more} in the same knot)"
         first = hops[0]
         found.append(Violation(
             rule.id, rule.key, rule.kind, rule.decision, rule.decision_title, first.source.path or "", first.line,
             " -> ".join(loop), first.kind, message, cycle=tuple(loop), members=members, edges=hops,
         ))
     return found
+
+
+def _report_order(edge: Edge) -> tuple[int, bool, str]:
+    """Of the edges between two modules, a report shows the first, an import before a call on its line."""
+    return (edge.line, not edge.kind.startswith("import"), edge.kind)
 
 
 def _shortest_loop(graph, members: tuple[str, ...]) -> list[str]:
