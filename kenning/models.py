@@ -10,8 +10,12 @@ SYMBOL_KINDS = (
     "function", "method", "class", "interface", "struct", "enum",
     "type", "module", "constant", "macro", "field",
 )
-# Reference kinds: what an edge in the graph means.
-REFERENCE_KINDS = ("call", "import", "inherit", "implement", "type")
+# Reference kinds: what an edge in the graph means. Python dependencies the module does not have when
+# imported get their own: `import-type` (under `if TYPE_CHECKING:`) and `<kind>-main` (inside
+# `if __name__ == "__main__":`); see indexer/dependency_contexts.py.
+REFERENCE_KINDS = ("call", "import", "inherit", "implement", "type",
+                   "import-type", "import-main", "call-main", "inherit-main")
+IMPORT_KINDS = ("import", "import-type", "import-main")  # resolved as imports: they bind names
 # What `kenning guard` reports about a proposed change, strongest first; `guard_block_on` names some of them.
 GUARD_KINDS = ("duplicate-exact", "rule", "duplicate", "similar")
 

@@ -38,7 +38,9 @@ def check_command(
     else:
         for v in result.violations:
             decision = f"decision {v.decision} ({v.decision_title})" if v.decision else v.rule
-            stdout.print(f"{v.path}:{v.line}: {v.edge_kind} of {v.target} breaks {decision}: {v.message}", markup=False)
+            stdout.print(f"{v.path}:{v.line}: {v.headline()} breaks {decision}: {v.message}", markup=False)
+            for edge in v.edges:  # a cycle: every hop, so each can be judged where it is written
+                stdout.print(f"    {edge.describe()}", markup=False)
         summary = f"{len(result.violations)} violation(s) of {result.rules} rule(s)"
         if result.baselined:
             summary += f"; {result.baselined} accepted in the baseline"

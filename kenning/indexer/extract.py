@@ -15,6 +15,7 @@ from functools import lru_cache
 
 from tree_sitter import Node, QueryCursor
 
+from kenning.indexer.dependency_contexts import mark_dependency_contexts
 from kenning.indexer.fingerprint import TokenStream, fingerprint, shape, tokenize
 from kenning.indexer.languages import CompiledLanguage, compiled, new_parser
 from kenning.indexer.local_names import LocalNames
@@ -44,8 +45,8 @@ _COMMENT_MARKERS = re.compile(r"^\s*(?:/\*\*?|\*/|\*|///?|#)\s?|\s*\*/\s*$", re.
 
 # Bump whenever parse_source gives different output for the same bytes: an index made by an
 # older extractor is then re-parsed in full instead of keeping stale names for unchanged files.
-EXTRACTOR_VERSION = "4"  # 2: Java packages, C#/PHP namespaces name the code; 3: Ruby locals are not calls;
-# 4: fingerprints keep only the file's own language's keywords
+EXTRACTOR_VERSION = "5"  # 2: Java packages, C#/PHP namespaces name the code; 3: Ruby locals are not calls;
+# 4: fingerprints keep only the file's own language's keywords; 5: Python type-only and __main__ edge kinds
 
 
 @dataclass(slots=True)
@@ -77,7 +78,8 @@ def parse_source(path: str, data: bytes, language: str, *, mtime_ns: int = 0) ->
     definitions = _definitions(lang, root, prefix, [*extra_matches, *tag_matches])
     stream = tokenize(data, lang.spec.comment_style, language)
     symbols = tuple(_symbol(d, lang, path, data, stream) for d in definitions)
-    references = _references(lang, root, path, definitions, tag_matches, extra_matches)
+    references = mark_dependency_contexts(
+        _references(lang, root, path, definitions, tag_matches, extra_matches), extra_matches)
     # ERROR nodes counted; a tree with only MISSING nodes (has_error, no ERROR) still counts once.
     parse_errors = max(len(QueryCursor(lang.errors).captures(root).get("error", ())), 1) if root.has_error else 0
     return ParsedFile(

@@ -14,7 +14,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 
-from kenning.models import Reference, Symbol
+from kenning.models import IMPORT_KINDS, Reference, Symbol
 
 _SEPARATORS = re.compile(r"::|/|\\|->")
 _SOURCE_SUFFIX = re.compile(r"\.(py|pyi|js|jsx|mjs|cjs|ts|tsx|mts|cts|go|rs|java|c|h|cc|cpp|cxx|hpp|hh|cs|rb|php)$")
@@ -74,7 +74,7 @@ class Resolver:
         """Local name -> dotted target, from the file's imports."""
         bindings: dict[str, str] = {}
         for ref in refs:
-            if ref.kind != "import":
+            if ref.kind not in IMPORT_KINDS:
                 continue
             target = self.import_target(path, ref.text)
             name = ref.name
@@ -88,7 +88,7 @@ class Resolver:
         return bindings
 
     def resolve(self, ref: Reference, bindings: dict[str, str], imported: list[str]) -> Resolution:
-        if ref.kind == "import":
+        if ref.kind in IMPORT_KINDS:
             return self._resolve_import(ref)
         return self._resolve_use(ref, bindings, imported)
 

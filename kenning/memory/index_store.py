@@ -358,7 +358,7 @@ class IndexStore:
         """(path, text) of every import written relative to its file ('.x', '../y')."""
         return list(self.conn.execute(
             "SELECT f.path, r.text FROM refs r JOIN files f ON f.id = r.file_id"
-            " WHERE r.kind = 'import' AND r.text LIKE '.%'"))
+            " WHERE r.kind IN ('import', 'import-type', 'import-main') AND r.text LIKE '.%'"))
 
     def references_in(self, paths: Iterable[str]) -> list[tuple[int, Reference]]:
         rows = self._chunked(
@@ -401,14 +401,17 @@ class IndexStore:
 
     def dependency_edges(self, min_confidence: float) -> list[tuple[str, int, str, str, str | None, str | None, float]]:
         """(path, line, kind, text, target, target_path, confidence) of every import, and of every call,
-        base or implementation resolved into another file with at least `min_confidence`."""
+        base or implementation resolved into another file with at least `min_confidence`; type-only
+        and `__main__` kinds included (see models.REFERENCE_KINDS)."""
         rows = self.conn.execute(
             "SELECT f.path, r.line, r.kind, r.text, r.target, r.target_path, r.confidence FROM refs r"
             " JOIN files f ON f.id = r.file_id"
             # The first condition is the refs_dependency index's own, word for word, so SQLite reads
             # that index instead of every reference.
-            " WHERE (r.kind = 'import' OR (r.kind IN ('call', 'inherit', 'implement') AND r.target_path IS NOT NULL))"
-            " AND (r.kind = 'import' OR (r.target_path != f.path AND r.confidence >= ?))",
+            " WHERE (r.kind IN ('import', 'import-type', 'import-main')"
+            " OR (r.kind IN ('call', 'inherit', 'implement', 'call-main', 'inherit-main') AND r.target_path IS NOT NULL))"
+            " AND (r.kind IN ('import', 'import-type', 'import-main')"
+            " OR (r.target_path != f.path AND r.confidence >= ?))",
             (min_confidence,),
         )
         return list(rows)

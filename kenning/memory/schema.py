@@ -123,6 +123,14 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX refs_dependency ON refs (file_id, kind, line, target_path, text, target, confidence)
         WHERE kind = 'import' OR (kind IN ('call', 'inherit', 'implement') AND target_path IS NOT NULL);
     """,
+    # 5: the same index over the kinds of Python type-only and `__main__` dependencies too, which
+    # rules may opt into (the extractor's version bump re-parses every file to give them).
+    """
+    DROP INDEX refs_dependency;
+    CREATE INDEX refs_dependency ON refs (file_id, kind, line, target_path, text, target, confidence)
+        WHERE kind IN ('import', 'import-type', 'import-main')
+           OR (kind IN ('call', 'inherit', 'implement', 'call-main', 'inherit-main') AND target_path IS NOT NULL);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -79,8 +79,9 @@ def _violations(ops: MemoryOps, ruled: Page) -> Section:
         violations = ops.check_rules(ruled=ruled).violations  # type: ignore[attr-defined]  # RulesOps
     except KenningError as e:
         return Section("violations", heading, [f"- rules could not be checked: {e}"], [{"problem": str(e)}])
-    lines = [f"- {v.path}:{v.line} {v.edge_kind} of {v.target} breaks {v.decision or v.rule}"
-             f"{f' ({v.decision_title})' if v.decision_title else ''}: {v.message}" for v in violations]
+    lines = [f"- {v.path}:{v.line} {v.headline()} breaks {v.decision or v.rule}"
+             f"{f' ({v.decision_title})' if v.decision_title else ''}: {v.message}"
+             + "".join(f"; {edge.describe()}" for edge in v.edges) for v in violations]
     return Section("violations", heading, lines, [v.public() for v in violations])
 
 

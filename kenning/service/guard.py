@@ -141,12 +141,14 @@ class GuardOps:
         notices.extend(result.notices)
         findings = []
         for v in result.violations:
-            line = lines_of.get(v.target, v.line)
+            # The import at fault: an edge rule's target, or the cycle's hop that leaves this file.
+            target = next((e.target_name for e in v.edges if e.source.path == parsed.path), v.target)
+            line = lines_of.get(target, v.line)
             decision = f"decision {v.decision} ({v.decision_title})" if v.decision else f"rule {v.rule}"
             findings.append({
                 "kind": "rule", "severity": SEVERITY["rule"], "line": line, "decision": v.decision, "rule": v.rule,
-                "target": v.target,
-                "message": f"{parsed.path}:{line}: the import of `{v.target}` breaks {decision}: {v.message}",
+                "target": target,
+                "message": f"{parsed.path}:{line}: the import of `{target}` breaks {decision}: {v.message}",
             })
         return findings
 

@@ -33,6 +33,12 @@ _EXTRACTOR = "extractor_version"
 _DERIVED_VERSION = f"{EXTRACTOR_VERSION}+{search_rows.ROWS_VERSION}"
 
 
+def made_by_another_extractor(store: IndexStore) -> bool:
+    """Whether the stored rows came from another kenning's extractor (the next index run redoes them)."""
+    stored = store.get_meta(_EXTRACTOR)
+    return stored is not None and stored != _DERIVED_VERSION
+
+
 def run_index(
     settings: Settings, store: IndexStore, progress: Progress | None = None, lock_timeout: float = 300
 ) -> IndexReport:

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from kenning.errors import InvalidInput, KenningError, NotFound
+from kenning.errors import InvalidInput, NotFound
 from kenning.indexer.languages import language_for_path
 from kenning.indexer.modules import module_name
 from kenning.indexer.resolve import Resolver, dotted_name
-from kenning.indexer.rules import Edge, Endpoint, Rule, RuleError, Violation, check, parse_rules
-from kenning.memory.filestore import write_atomic
+from kenning.indexer.rules import (
+    Edge, Endpoint, Rule, RuleError, Violation, check, check_unique_ids, parse_rules,
+)
 from kenning.memory.memory_cache import Page
-from kenning.models import Reference
+from kenning.models import IMPORT_KINDS, Reference
+from kenning.service.indexing import made_by_another_extractor
+from kenning.service.rules_baseline import read_baseline, write_baseline
 
-BASELINE_FILE = ".kenning/memory/rules-baseline.json"
 # Rules judge edges the resolver is sure of (an import names the target, or the same or an
 # imported module defines it); a name merely defined once elsewhere (0.5) is a guess.
 RULE_CONFIDENCE = 0.8
@@ -78,6 +79,7 @@ class RulesOps:
                 found.notices.append(f"kenning.toml rule {number} ignored: decision {decision.id} is {decision.status}")
             else:
                 found.rules.append(rule)
+        check_unique_ids(found.rules)
         return found
 
     def _toml_rule_decision(self, decision_id: str, number: int):
@@ -92,10 +94,11 @@ class RulesOps:
         ruleset = self.load_rules(ruled)
         violations = check(ruleset.rules, self._dependency_edges())
         if update_baseline:
-            self._write_baseline(violations)
-        accepted = self._read_baseline()
+            write_baseline(self.root, violations)
+        accepted, notices = read_baseline(self.root, ruleset.rules, violations)
         new = [v for v in violations if v.baseline_key() not in accepted]
-        return CheckResult(new, len(violations) - len(new), len(ruleset.rules), ruleset.notices)
+        return CheckResult(new, len(violations) - len(new), len(ruleset.rules),
+                           ruleset.notices + notices + self._index_notices())
 
     def check_architecture(self, path: str, imports: list[str]) -> CheckResult:
         """Before the code exists: may `path` import these modules? Answers with the governing decisions."""
@@ -109,9 +112,21 @@ class RulesOps:
         source_module = proposed[0].source.module
         found = [
             v for v in check(ruleset.rules, existing + proposed)
-            if v.baseline_key() not in before and (v.path == path or source_module in v.cycle)
+            if v.baseline_key() not in before and (v.path == path or source_module in v.members)
         ]
-        return CheckResult(found, 0, len(ruleset.rules), ruleset.notices)
+        notices = ruleset.notices + self._index_notices()
+        own = sorted({e.target_name for e in proposed if e.target.path == path})
+        if own:
+            notices.append(f"{path} importing itself ({', '.join(own)}) is no dependency on other code: "
+                           "rules do not judge it")
+        return CheckResult(found, 0, len(ruleset.rules), notices)
+
+    def _index_notices(self) -> list[str]:
+        if made_by_another_extractor(self.store):
+            # e.g. an index from before type-only and __main__ imports had kinds of their own
+            return ["the index was made by another version of kenning, so edge kinds may be out of date: "
+                    "run `kenning index`"]
+        return []
 
     # -- edges -------------------------------------------------------------------------------
 
@@ -126,7 +141,7 @@ class RulesOps:
             if target_path:
                 edges.append(Edge(source, files.get(target_path) or Endpoint(target_path, ""), kind, line,
                                   target or text))
-            elif kind == "import":
+            elif kind in IMPORT_KINDS:
                 # Outside the project: judge it by the module it names.
                 if text not in external:
                     external[text] = Endpoint(None, dotted_name(text))
@@ -136,9 +151,11 @@ class RulesOps:
     def _proposed_edges(self, path: str, imports: list[str]) -> list[Edge]:
         spec = language_for_path(path)
         language = spec.name if spec else "python"
-        modules = self.store.file_modules()
-        source = Endpoint(path, modules.get(path) or module_name(path, language))
-        resolver = Resolver([], {**modules, path: source.module})
+        # The file may not exist yet: it joins the known modules, and may be what an import names.
+        known = self.store.file_modules()
+        source = Endpoint(path, known.get(path) or module_name(path, language))
+        modules = {**known, path: source.module}
+        resolver = Resolver([], modules)
         edges = []
         for text in imports:
             ref = Reference(path=path, kind="import", name=text, text=text, line=1)
@@ -154,29 +171,3 @@ class RulesOps:
         if relative == ".":
             raise InvalidInput("name a file inside the project, not the project root")
         return relative
-
-    # -- baseline ----------------------------------------------------------------------------
-
-    def _read_baseline(self) -> set[tuple[str, str, str, str]]:
-        file = self.root / BASELINE_FILE
-        if not file.exists():
-            return set()
-        try:
-            entries = json.loads(file.read_text(encoding="utf-8"))["accepted"]
-            return {(e["rule"], e["path"], e["target"], e["edge_kind"]) for e in entries}
-        except (ValueError, KeyError, TypeError) as e:
-            raise RuleError(f"{BASELINE_FILE} is malformed ({e}); fix it or recreate it with `kenning check --update-baseline`") from e
-
-    def _write_baseline(self, violations: list[Violation]) -> None:
-        entries = sorted({v.baseline_key() for v in violations})
-        payload = {
-            "about": "Violations accepted when rules were introduced; only new ones fail `kenning check`.",
-            "accepted": [dict(zip(("rule", "path", "target", "edge_kind"), e)) for e in entries],
-        }
-        target = self.root / BASELINE_FILE
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(target, json.dumps(payload, indent=2) + "\n")
-        except OSError as e:
-            raise KenningError(f"cannot write {BASELINE_FILE}: {e}") from e
-
