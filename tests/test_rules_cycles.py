@@ -69,7 +69,7 @@ def test_a_cycle_report_lists_every_edge_with_its_line_and_kind(tmp_path):
         "    pkg/beta.py:3: import of pkg.gamma",
         "    pkg/gamma.py:2: import of pkg.alpha",
     ]
-    page = TestClient(create_app(service)).get("/ui/graph")
+    page = TestClient(create_app(service), base_url="http://127.0.0.1").get("/ui/graph")
     assert page.status_code == 200
     for hop in ("<code>pkg/alpha.py:2</code> import of <code>pkg.beta</code>",
                 "<code>pkg/beta.py:3</code> import of <code>pkg.gamma</code>",
@@ -90,7 +90,7 @@ def test_a_cycle_of_calls_says_call_for_each_hop(tmp_path):
 def test_post_check_for_a_file_that_imports_itself_answers_200(tmp_path):
     service = indexed_tree(tmp_path, {**KNOT, "pkg/selfie.py": "import pkg.selfie\n\n\ndef me():\n    return pkg.selfie\n"},
                            CYCLES)
-    client = TestClient(create_app(service))
+    client = TestClient(create_app(service), base_url="http://127.0.0.1")
     for path, module in (("pkg/selfie.py", "pkg.selfie"), ("pkg/new_file.py", "pkg.new_file")):
         answer = client.post("/check", json={"path": path, "imports": [module]})
         assert answer.status_code == 200, answer.text

@@ -64,6 +64,11 @@ class Service(FreshnessOps, ContextOps, SearchOps, MemoryOps, RulesOps, GuardOps
         self._ranks = _Cached()
         self._ranks_lock = threading.Lock()  # one computation at a time; the others reuse its result
         self._ranks_refreshing = threading.Event()
+        # Rule checks, per index generation (RulesOps): the edges, and the violations of one rule set.
+        self._edges_cache: tuple[str, list] | None = None
+        self._edges_lock = threading.Lock()
+        self._violations_cache: tuple[tuple, list] | None = None
+        self._rules_lock = threading.Lock()
         self._side_threads: ThreadPoolExecutor | None = None
         self._side_lock = threading.Lock()
 
