@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from kenning.errors import Ambiguous, InvalidInput, NotFound
 from kenning.indexer import graph as graphs
+from kenning.memory.audit import AuditLog
 from kenning.memory.index_store import IndexStore
 from kenning.models import IndexReport, Reference, Symbol
 from kenning.service.context import ContextOps
@@ -50,9 +51,10 @@ class _GraphCache:
 
 
 class Service(FreshnessOps, ContextOps, SearchOps, MemoryOps, RulesOps, GuardOps):
-    def __init__(self, settings: Settings, store: IndexStore) -> None:
+    def __init__(self, settings: Settings, store: IndexStore, audit: AuditLog | None = None) -> None:
         self.settings = settings
         self.store = store
+        self.audit = audit or AuditLog(store.index_dir)
         self._graph = _GraphCache()
         self._graph_lock = threading.Lock()
         self._side_threads: ThreadPoolExecutor | None = None
@@ -71,6 +73,7 @@ class Service(FreshnessOps, ContextOps, SearchOps, MemoryOps, RulesOps, GuardOps
             if self._side_threads is not None:
                 self._side_threads.shutdown(wait=True)
                 self._side_threads = None
+        self.audit.close()
         self.store.close()
 
     @property

@@ -20,7 +20,6 @@ from kenning.errors import InvalidInput
 from kenning.indexer.extract import parse_source
 from kenning.indexer.languages import language_for_path
 from kenning.indexer.rules import RuleError
-from kenning.memory import audit
 from kenning.models import GUARD_KINDS, ParsedFile, Symbol
 from kenning.service import probe as probes
 from kenning.service.proposal import apply_patch, parse_diff
@@ -71,8 +70,7 @@ class GuardOps:
         findings = self._duplicates(parsed, before, proposed, checked) + self._rule_breaks(parsed, notices)
         findings.sort(key=lambda f: GUARD_KINDS.index(f["kind"]))
         decision = "block" if any(f["kind"] in blocking for f in findings) else "allow"
-        with self.store.transaction() as conn:  # type: ignore[attr-defined]
-            guard_id = audit.record_guard(conn, path, origin, decision, findings)
+        guard_id = self.audit.record_guard(path, origin, decision, findings)  # type: ignore[attr-defined]
         return {"guard_id": guard_id, "path": path, "decision": decision, "block_on": sorted(blocking),
                 "findings": findings, "checked": checked, "notices": notices,
                 "index": self.index_state()}  # type: ignore[attr-defined]
@@ -116,9 +114,8 @@ class GuardOps:
         # Recorded as an exists answer too, so `kenning choice QUERY_ID reused` counts a duplicate avoided.
         probe = {"name": symbol.name, "description": None, "language": symbol.language, "guard": symbol.path,
                  "code_lines": symbol.end_line - symbol.start_line + 1}
-        with self.store.transaction() as conn:  # type: ignore[attr-defined]
-            query_id = audit.record_query(conn, probe, candidate["verdict"], [
-                {k: candidate[k] for k in ("qualified_name", "path", "score", "match")}])
+        query_id = self.audit.record_query(probe, candidate["verdict"], [  # type: ignore[attr-defined]
+            {k: candidate[k] for k in ("qualified_name", "path", "score", "match")}])
         return {"kind": kind, "severity": SEVERITY[kind], "message": message, "symbol": symbol.qualified_name,
                 "line": symbol.start_line, "existing": candidate["qualified_name"], "existing_at": where,
                 "score": candidate["score"], "query_id": query_id}

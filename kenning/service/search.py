@@ -116,10 +116,9 @@ class SearchOps:
         verdict, candidates = probes.find_existing(self, code, description, name, language, limit)
         probe = {"name": name, "description": description, "language": language,
                  "code_lines": code.count("\n") + 1 if code else 0}
-        with self.store.transaction() as conn:
-            query_id = audit.record_query(conn, probe, verdict, [
-                {k: c[k] for k in ("qualified_name", "path", "score", "match")} for c in candidates
-            ])
+        query_id = self.audit.record_query(probe, verdict, [  # type: ignore[attr-defined]
+            {k: c[k] for k in ("qualified_name", "path", "score", "match")} for c in candidates
+        ])
         return {"query_id": query_id, "verdict": verdict, "candidates": candidates, "index": self.index_state()}
 
     def record_choice(self, query_id: str, choice: str, reason: str | None = None) -> dict[str, Any]:
@@ -128,14 +127,12 @@ class SearchOps:
         reason = (reason or "").strip()
         if choice == "wrote_new" and not reason:
             raise InvalidInput("a reason is required when writing new code despite an exists answer")
-        with self.store.transaction() as conn:
-            if not audit.query_exists(conn, query_id):
-                raise NotFound(f"no exists answer with query id {query_id!r}")
-            audit.record_choice(conn, query_id, choice, reason)
+        if not self.audit.record_choice(query_id, choice, reason):  # type: ignore[attr-defined]
+            raise NotFound(f"no exists answer with query id {query_id!r}")
         return {"query_id": query_id, "choice": choice, "reason": reason}
 
     def search_stats(self) -> dict[str, Any]:
-        return audit.stats(self.store.conn)
+        return self.audit.stats()  # type: ignore[attr-defined]
 
 
 def _why(sid: int, lists: dict[str, list[int]], similarity: dict[int, float], exact: bool) -> str:
