@@ -20,7 +20,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -63,13 +63,11 @@ CREATE TABLE guard_checks (
     findings TEXT NOT NULL
 );
 """
-_LEGACY_COPY = (
-    "INSERT INTO exists_queries (query_id, at, probe, verdict, candidates)"
-    " SELECT query_id, at, probe, verdict, candidates FROM legacy.exists_queries",
-    "INSERT INTO choices (id, query_id, choice, reason, at) SELECT id, query_id, choice, reason, at FROM legacy.choices",
-    "INSERT INTO guard_checks (id, at, path, origin, decision, findings)"
-    " SELECT id, at, path, origin, decision, findings FROM legacy.guard_checks",
-)
+_LEGACY_COLUMNS = {  # the tables an older kenning kept in the index, and their columns
+    "exists_queries": "query_id, at, probe, verdict, candidates",
+    "choices": "id, query_id, choice, reason, at",
+    "guard_checks": "id, at, path, origin, decision, findings",
+}
 
 
 class AuditLog:
@@ -196,48 +194,37 @@ class AuditLog:
 
     def _create(self, conn: sqlite3.Connection) -> None:
         """The tables, with the records an older kenning kept in the index database."""
-        legacy = self._attach_legacy(conn)  # SQLite attaches and detaches only outside a transaction
+        # Read first, on a connection of its own: a write transaction here with the index attached would
+        # wait for the index writer too.
+        legacy = self._legacy_rows()
+        conn.execute("BEGIN IMMEDIATE")
         try:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                if conn.execute("PRAGMA user_version").fetchone()[0] == 0:  # another process may have won
-                    for statement in _SCHEMA.split(";"):
-                        if statement.strip():
-                            conn.execute(statement)
-                    if legacy:
-                        self._copy_legacy(conn)
-                    conn.execute("PRAGMA user_version = 1")
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-        finally:
-            if legacy:
-                conn.execute("DETACH DATABASE legacy")
+            if conn.execute("PRAGMA user_version").fetchone()[0] == 0:  # another process may have won the race
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
+                for table, rows in legacy.items():
+                    if rows:
+                        marks = ", ".join("?" * len(rows[0]))
+                        conn.executemany(f"INSERT INTO {table} ({_LEGACY_COLUMNS[table]}) VALUES ({marks})", rows)
+                conn.execute("PRAGMA user_version = 1")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
 
-    def _attach_legacy(self, conn: sqlite3.Connection) -> bool:
+    def _legacy_rows(self) -> dict[str, list[tuple]]:
         if not self._legacy.is_file():
-            return False
+            return {}
         try:
-            conn.execute("ATTACH DATABASE ? AS legacy", (self._legacy.as_uri(),))  # read from, never written
+            with closing(sqlite3.connect(self._legacy.as_uri() + "?mode=ro", uri=True, timeout=BUSY_TIMEOUT)) as old:
+                tables = {row[0] for row in old.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+                return {table: old.execute(f"SELECT {columns} FROM {table}").fetchall()
+                        for table, columns in _LEGACY_COLUMNS.items() if table in tables}
         except sqlite3.Error as e:
+            # An unreadable old index costs its old records (said in the log), never the log itself.
             log.warning("the audit records in %s were not copied into %s: %s", self._legacy, self.path.name, e)
-            return False
-        return True
-
-    def _copy_legacy(self, conn: sqlite3.Connection) -> None:
-        # An unreadable old index costs its old records (said in the log), never the log itself.
-        conn.execute("SAVEPOINT legacy_copy")
-        try:
-            names = {row[0] for row in conn.execute("SELECT name FROM legacy.sqlite_master WHERE type = 'table'")}
-            if {"exists_queries", "choices", "guard_checks"} <= names:
-                for statement in _LEGACY_COPY:
-                    conn.execute(statement)
-                log.info("audit records copied from %s into %s", self._legacy.name, self.path.name)
-        except sqlite3.Error as e:
-            conn.execute("ROLLBACK TO legacy_copy")
-            log.warning("the audit records in %s were not copied into %s: %s", self._legacy, self.path.name, e)
-        conn.execute("RELEASE legacy_copy")
+            return {}
 
 
 def _guard_stats(conn: sqlite3.Connection) -> dict[str, Any]:
