@@ -3,7 +3,7 @@ guard's verdicts on proposed changes.
 
 `kenning stats` reads it to say how many duplicates were avoided, which functions were written new
 despite a close match, and what the guard caught before it was written; the guard reads it to honour a
-`wrote_new` choice recorded for the exact code it found (`overrides`).
+`wrote_new` choice recorded for the exact code it found (`override`).
 
 It has its own database beside the index (audit.sqlite3), not the index's: a first index holds the
 index's write lock for its whole run, and an exists or search answered meanwhile must not wait behind
@@ -19,7 +19,7 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
@@ -117,19 +117,15 @@ class AuditLog:
 
     # -- reading -----------------------------------------------------------------------------
 
-    def overrides(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], dict[str, str]]:
-        """(fingerprint, target) -> the latest `wrote_new` choice ({"query_id", "reason"}) recorded for a
-        guard finding on code of that fingerprint against that existing definition."""
-        found: dict[tuple[str, str], dict[str, str]] = {}
+    def override(self, fingerprint: str, target: str) -> dict[str, str] | None:
+        """The latest `wrote_new` choice ({"query_id", "reason"}) recorded for a guard finding on code of this
+        structural fingerprint against this existing definition, if any."""
         with self._transaction(write=False) as conn:
-            for fingerprint, target in set(keys):
-                row = conn.execute(
-                    "SELECT q.query_id, c.reason FROM exists_queries q JOIN choices c ON c.query_id = q.query_id"
-                    " WHERE q.fingerprint = ? AND q.target = ? AND c.choice = 'wrote_new' ORDER BY c.id DESC LIMIT 1",
-                    (fingerprint, target)).fetchone()
-                if row is not None:
-                    found[(fingerprint, target)] = {"query_id": row[0], "reason": row[1]}
-        return found
+            row = conn.execute(
+                "SELECT q.query_id, c.reason FROM exists_queries q JOIN choices c ON c.query_id = q.query_id"
+                " WHERE q.fingerprint = ? AND q.target = ? AND c.choice = 'wrote_new' ORDER BY c.id DESC LIMIT 1",
+                (fingerprint, target)).fetchone()
+        return None if row is None else {"query_id": row[0], "reason": row[1]}
 
     def stats(self) -> dict[str, Any]:
         """Counts of answers and choices, and the latest choice per query that wrote new code over a match."""
