@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 
 from kenning.memory.audit import AuditLog
 from kenning.memory.index_store import IndexStore
@@ -51,16 +52,23 @@ def test_exists_and_search_answer_and_are_audited_while_the_index_is_write_locke
 
 
 def test_records_kept_in_the_index_by_an_older_kenning_are_carried_over(tmp_path):
-    store = IndexStore(tmp_path / "index")  # its schema still has the old audit tables
-    with store.transaction() as conn:
-        conn.execute("INSERT INTO exists_queries (query_id, at, probe, verdict, candidates)"
-                     " VALUES ('old-query', 1.0, '{}', 'exists', '[{\"qualified_name\": \"a.b\"}]')")
+    IndexStore(tmp_path / "index").close()
+    with closing(sqlite3.connect(tmp_path / "index" / "index.sqlite3", isolation_level=None)) as conn:
+        # The tables as migrations 2 and 3 of the index made them before the log had a database of its own.
+        conn.execute("CREATE TABLE exists_queries (query_id TEXT PRIMARY KEY, at REAL, probe TEXT, verdict TEXT,"
+                     " candidates TEXT)")
+        conn.execute("CREATE TABLE choices (id INTEGER PRIMARY KEY, query_id TEXT, choice TEXT, reason TEXT, at REAL)")
+        conn.execute("CREATE TABLE guard_checks (id INTEGER PRIMARY KEY, at REAL, path TEXT, origin TEXT,"
+                     " decision TEXT, findings TEXT)")
+        conn.execute("INSERT INTO exists_queries VALUES ('old-query', 1.0, '{}', 'exists', '[{\"qualified_name\": \"a.b\"}]')")
         conn.execute("INSERT INTO choices (query_id, choice, reason, at) VALUES ('old-query', 'wrote_new', 'faster', 2.0)")
         conn.execute("INSERT INTO guard_checks (at, path, origin, decision, findings) VALUES (3.0, 'x.py', 'git',"
                      " 'block', '[{\"kind\": \"rule\"}]')")
-    store.close()
-    stats = AuditLog(tmp_path / "index").stats()
+    log = AuditLog(tmp_path / "index")
+    stats = log.stats()
     assert stats["queries"] == 1 and stats["verdicts"]["exists"] == 1
     assert [(d["query_id"], d["closest"], d["reason"]) for d in stats["wrote_new_despite_match"]] == [
         ("old-query", "a.b", "faster")]
     assert stats["guard"] == {"checks": 1, "decisions": {"allow": 0, "block": 1}, "caught": {"rule": 1}}
+    assert log.record_choice("old-query", "reused", "")  # the old ids still take choices
+    log.close()
