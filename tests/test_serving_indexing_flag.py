@@ -58,6 +58,9 @@ def test_answers_during_a_first_index_say_it_is_under_way(tmp_path):
         assert index["indexing"] is True
         assert index["not_searchable"].startswith(f"an index run is under way: {FILES} changed or new files (")
 
+        guarded = service.guard("shop.py", content=(root / "inventory.py").read_text())
+        assert guarded["index"]["indexing"] is True
+        assert f"{index['not_searchable']}: copies of code it has not written yet are not found" in guarded["notices"]
         searched = service.search("record a delivery")["index"]
         assert searched["indexing"] is True and searched["not_searchable"] == index["not_searchable"]
         stats = http.get("/stats").json()["index"]

@@ -94,4 +94,4 @@ def not_searchable(files: int, paths: list[str], unembedded: int = 0) -> str:
     parts = [f"{files} changed or new files{shown} are not searchable until it finishes"] if files else []
     if unembedded:
         parts.append(f"{unembedded} symbols are not yet searchable by meaning")
-    return "an index run is under way: " + ("; ".join(parts) or "it started after the last change seen")
+    return "an index run is under way" + (": " + "; ".join(parts) if parts else ", with no file changed since the last")

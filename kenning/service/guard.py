@@ -72,20 +72,20 @@ class GuardOps:
         before = self._text_on_disk(path) if base is None else _clean(base, path)
         proposed = _clean(content if content is not None else _apply_diff(before, diff or "", path), path)
         checked: list[str] = []
+        index = self.index_state()  # type: ignore[attr-defined]  # before the lookups, as exists does
         spec = language_for_path(path)
         if spec is None:  # not source kenning reads (docs, data): no verdict to give or record
             return {"guard_id": None, "path": path, "decision": "allow", "block_on": sorted(blocking), "findings": [],
                     "checked": checked, "notices": [f"kenning does not parse {path}: nothing to check"],
-                    "index": self.index_state()}  # type: ignore[attr-defined]
+                    "index": index}
         notices: list[str] = []
+        if index["indexing"]:
+            notices.append(f"{index['not_searchable']}: copies of code it has not written yet are not found")
         parsed = parse_source(path, proposed.encode("utf-8"), spec.name)
         findings = self._rule_breaks(parsed, notices)  # first: a few lookups, whatever the file's size
         findings += self._duplicates(parsed, before, proposed, checked, notices, deadline, budget)
         findings.sort(key=lambda f: GUARD_KINDS.index(f["kind"]))
         decision = "block" if any(f["kind"] in blocking for f in findings) else "allow"
-        index = self.index_state()  # type: ignore[attr-defined]
-        if index["indexing"]:
-            notices.append(f"{index['not_searchable']}: copies of code it has not written yet are not found")
         guard_id = self.audit.record_guard(path, origin, decision, findings)  # type: ignore[attr-defined]
         return {"guard_id": guard_id, "path": path, "decision": decision, "block_on": sorted(blocking),
                 "findings": findings, "checked": checked, "notices": notices, "index": index}

@@ -120,8 +120,8 @@ class SearchOps:
         name = name.strip() if name and name.strip() else None
         if not (code or description or name):
             raise InvalidInput("exists needs at least one of code, description or name")
+        index = self.index_state()  # before the lookup: a run that ends during it must not go unmentioned
         verdict, candidates = probes.find_existing(self, code, description, name, language, limit)
-        index = self.index_state()
         answer: dict[str, Any] = {}
         if index["indexing"]:
             # Found nothing in an index still being written is no evidence that nothing exists.
