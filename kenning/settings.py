@@ -96,8 +96,9 @@ class Settings(BaseSettings):
     )
     guard_time_budget: float = Field(
         default=20.0, gt=0, le=3_600,
-        description="Seconds the guard spends on one file before it stops looking for duplicates and says what "
-                    "it left unchecked (a Claude Code hook gives up after 60).",
+        description="Seconds one guard run (one file, or all the files of --staged or --diff) spends before it "
+                    "stops looking for duplicates and says what it left unchecked (a Claude Code hook gives up "
+                    "after 60).",
     )
 
     @field_validator("root")

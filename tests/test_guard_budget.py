@@ -1,5 +1,6 @@
 """A guard that ends on a large input: a ~1 MB file of small functions stops at the time budget, says what it
-left unchecked, and checks the definitions the change alters before the ones it adds.
+left unchecked, and checks the definitions the change alters before the ones it adds; the files of one
+`kenning guard` run share its budget.
 
 The project is the stdlib's textwrap; the file on disk defines `strip_common_indent`, and the change turns it
 into a renamed copy of textwrap.dedent, after 4,000-odd new functions.
@@ -7,6 +8,7 @@ into a renamed copy of textwrap.dedent, after 4,000-odd new functions.
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 import subprocess
@@ -74,7 +76,7 @@ def small_functions(size: int) -> tuple[str, int]:
 def project(tmp_path_factory):
     root = copy_stdlib(tmp_path_factory.mktemp("budget"), "textwrap.py")
     (root / "fmt.py").write_text(BEFORE, encoding="utf-8")
-    Service.from_settings(Settings.load(root)).index()
+    Service.from_settings(Settings.load(root, embed_on_index=False)).index()  # structure finds the copy
     generated, count = small_functions(MAX_CODE_BYTES - 20_000)
     proposed = generated + "\n\n" + renamed_dedent(root)  # the changed definition comes last
     assert len(proposed.encode()) <= MAX_CODE_BYTES and count > 4_000
@@ -111,3 +113,20 @@ def test_the_claude_code_hook_answers_a_1mb_write_within_its_time_out(project):
     note = json.loads(done.stdout)["hookSpecificOutput"]["additionalContext"]
     assert "[duplicate-exact]" in note and "`textwrap.dedent`" in note
     assert f"note: time budget ({BUDGET:g} s) spent: " in note and "not checked for duplicates" in note
+
+
+def test_the_files_of_one_run_share_its_budget(project, tmp_path):
+    root, _, _ = project
+    half, _ = small_functions(MAX_CODE_BYTES // 2)
+    diff = "".join("".join(difflib.unified_diff([], half.splitlines(True), "/dev/null", f"b/{name}"))
+                   for name in ("first.py", "second.py"))
+    (tmp_path / "change.patch").write_text(diff, encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "kenning", "guard", "--root", str(root), "--diff",
+                           str(tmp_path / "change.patch"), "--json"], capture_output=True, text=True, timeout=120,
+                          env=server_env(KENNING_GUARD_TIME_BUDGET=str(BUDGET)))
+    assert done.returncode == 0, done.stderr
+    first, second = json.loads(done.stdout)["reports"]
+    spent = [re.match(r"time budget \(([\d.e-]+) s\) spent: ", n) for r in (first, second) for n in r["notices"]]
+    assert len(spent) == 2 and all(spent), (first["notices"], second["notices"])
+    assert float(spent[0][1]) <= BUDGET and float(spent[1][1]) < BUDGET / 2  # what the first file left
+    assert len(second["checked"]) < len(first["checked"])

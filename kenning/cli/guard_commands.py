@@ -11,6 +11,7 @@ import logging
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 
 HOOK_PROTOCOLS = ("claude-code",)
 _SERVER_ERRORS = {"InvalidInput": InvalidInput}
+_LEAST_BUDGET = 0.001  # once a run's budget is spent, each further file still gets its first definition checked
 
 
 @app.command()
@@ -67,16 +69,19 @@ def guard(
 
 
 class Checker:
-    """Guard checks through the root's running server when there is one, else in this process."""
+    """Guard checks through the root's running server when there is one, else in this process. The files of
+    one run (--staged, --diff) share its time budget."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.server = running_server.find(settings.root)
         self._service: Service | None = None
+        self._deadline = time.monotonic() + settings.guard_time_budget
 
     def check(self, path: str, **change: Any) -> dict[str, Any]:
         # This process's settings decide, not the server's.
-        decide = {"block_on": list(self.settings.guard_block_on), "time_budget": self.settings.guard_time_budget}
+        left = max(self._deadline - time.monotonic(), _LEAST_BUDGET)
+        decide = {"block_on": list(self.settings.guard_block_on), "time_budget": round(left, 3)}
         if self.server is not None:
             try:
                 return self.server.post("/guard", {"path": path, **change, **decide}, self.settings.token)

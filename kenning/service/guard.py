@@ -191,7 +191,7 @@ class GuardOps:
 def _unchecked(left: list[Symbol], total: int, old: dict[str, str], budget: float) -> str:
     first = left[0]
     changed = sum(s.qualified_name in old for s in left)
-    return (f"time budget ({budget:g} s) spent: {len(left)} of {total} new or changed definitions not checked"
+    return (f"time budget ({budget:.3g} s) spent: {len(left)} of {total} new or changed definitions not checked"
             f" for duplicates ({changed} changed, {len(left) - changed} new), from `{first.name}`"
             f" ({first.path}:{first.start_line}) on; check them in smaller changes")
 
