@@ -122,8 +122,7 @@ def bind(host: str, port: int) -> socket.socket:
                            " choose another with --port") from None
         raise InvalidInput(f"cannot listen on {host}:{port}: {e.strerror}; give an address of this machine"
                            " (--host) and a free port (--port)") from None
-    sock.set_inheritable(True)
-    return sock
+    return sock  # not inheritable (Python's default): spawned parser workers must not hold the port
 
 
 def announce(root: Path, host: str, port: int) -> RunningServer:
