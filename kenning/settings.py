@@ -99,6 +99,12 @@ class Settings(BaseSettings):
         description="Guard finding kinds that block a write (Claude Code hook) or a commit (pre-commit hook); "
                     "others are reported and allowed.",
     )
+    guard_time_budget: float = Field(
+        default=20.0, gt=0, le=3_600,
+        description="Seconds one guard run (one file, or all the files of --staged or --diff) spends before it "
+                    "stops looking for duplicates and says what it left unchecked (a Claude Code hook gives up "
+                    "after 60).",
+    )
 
     @field_validator("root")
     @classmethod

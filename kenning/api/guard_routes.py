@@ -30,10 +30,13 @@ class GuardIn(BaseModel):
     origin: Literal["cli", "claude-code", "git", "api"] = "api"
     block_on: list[Literal[GUARD_KINDS]] | None = Field(  # type: ignore[valid-type]
         None, description="Finding kinds that make the decision 'block' (default: the server's guard_block_on).")
+    time_budget: float | None = Field(None, gt=0, le=3_600, description=(
+        "Seconds to spend before leaving the remaining definitions unchecked (default: the server's"
+        " guard_time_budget)."))
 
 
 @router.post("/guard", response_model=dict[str, Any], tags=["search"])
 def guard(service: ServiceDep, body: GuardIn) -> dict[str, Any]:
     """Findings on a proposed change: duplicated definitions and rule-breaking imports, and allow or block."""
     return service.guard(body.path, content=body.content, diff=body.diff, base=body.base, origin=body.origin,
-                         block_on=body.block_on)
+                         block_on=body.block_on, time_budget=body.time_budget)

@@ -25,6 +25,8 @@ class Freshness(BaseModel):
     stale_files: int = Field(description="Files changed, added or deleted on disk since the last index run.")
     stale_paths: list[str] = Field(description="A few of those files.")
     last_indexed_at: float | None = Field(description="Unix time of the last index run; null if never indexed.")
+    indexing: bool = Field(description="An index run (or embedding) is writing the index right now.")
+    not_searchable: str | None = Field(None, description="While indexing: what is not searchable until it ends.")
 
 
 class Health(BaseModel):

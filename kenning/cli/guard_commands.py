@@ -11,6 +11,7 @@ import logging
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 
 HOOK_PROTOCOLS = ("claude-code",)
 _SERVER_ERRORS = {"InvalidInput": InvalidInput}
+_LEAST_BUDGET = 0.001  # once a run's budget is spent, each further file still gets its first definition checked
 
 
 @app.command()
@@ -67,18 +69,22 @@ def guard(
 
 
 class Checker:
-    """Guard checks through the root's running server when there is one, else in this process."""
+    """Guard checks through the root's running server when there is one, else in this process. The files of
+    one run (--staged, --diff) share its time budget."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.server = running_server.find(settings.root)
         self._service: Service | None = None
+        self._deadline = time.monotonic() + settings.guard_time_budget
 
     def check(self, path: str, **change: Any) -> dict[str, Any]:
-        block_on = list(self.settings.guard_block_on)  # this process's settings decide, not the server's
+        # This process's settings decide, not the server's.
+        left = max(self._deadline - time.monotonic(), _LEAST_BUDGET)
+        decide = {"block_on": list(self.settings.guard_block_on), "time_budget": round(left, 3)}
         if self.server is not None:
             try:
-                return self.server.post("/guard", {"path": path, **change, "block_on": block_on}, self.settings.token)
+                return self.server.post("/guard", {"path": path, **change, **decide}, self.settings.token)
             except running_server.ServerUnavailable as e:
                 log.info("kenning serve at %s did not answer (%s); checking in-process", self.server.url, e)
                 self.server = None
@@ -86,7 +92,7 @@ class Checker:
                 raise _SERVER_ERRORS.get(e.kind, KenningError)(str(e)) from None
         if self._service is None:
             self._service = Service.from_settings(self.settings)
-        return self._service.guard(path, block_on=block_on, **change)
+        return self._service.guard(path, **decide, **change)
 
 
 def describe(report: dict[str, Any]) -> list[str]:
@@ -97,10 +103,18 @@ def describe(report: dict[str, Any]) -> list[str]:
              f" checked, {len(findings)} findings)"]
     for finding in findings:
         lines.append(f"  [{finding['kind']}] {finding['message']}")
-    choices = [f["query_id"] for f in findings if f.get("query_id")]
-    if choices:
-        lines.append(f"  then record what you did: kenning choice {choices[0]} reused|extended|wrote_new"
-                     " --reason '...'")
+    blocking = [f for f in findings if f["kind"] in report["block_on"]]
+    if blocking:
+        lines.append(f"  blocked by guard_block_on ({', '.join(report['block_on'])}); to keep it anyway, say why"
+                     " (the next check then allows this code):")
+        lines.extend(f"    {f['override']}" for f in blocking if f.get("override"))
+        if any(f["kind"] == "rule" for f in blocking):
+            lines.append("    a rule finding stays until the import goes, or `rule` leaves guard_block_on")
+    else:
+        choices = [f["query_id"] for f in findings if f.get("query_id")]
+        if choices:
+            lines.append(f"  then record what you did: kenning choice {choices[0]} reused|extended|wrote_new"
+                         " --reason '...'")
     lines.extend(f"  note: {notice}" for notice in report["notices"])
     return lines
 

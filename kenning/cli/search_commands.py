@@ -122,6 +122,8 @@ def _read_code(code_file: Path | None, code: str | None) -> bytes | None:
 
 
 def _warn_incomplete(index: dict) -> None:
+    if index["indexing"]:
+        stderr.print(f"note: {index['not_searchable']}", markup=False)
     if index["embedded"] < index["symbols"]:
         stderr.print(f"note: {index['embedded']} of {index['symbols']} symbols are embedded; semantic results are"
                      " incomplete (run `kenning embed`)", markup=False)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 import signal
+from contextlib import ExitStack
 from typing import Annotated
 
 import typer
 
 from kenning.cli import running_server
-from kenning.cli.app import RootOption, app
+from kenning.cli.app import RootOption, app, stderr
 from kenning.errors import InvalidInput
 from kenning.service import Service
 from kenning.service.watcher import Watcher
@@ -43,24 +44,27 @@ def serve(
             f"refusing to serve on {host} without a token: anyone who can reach it could read the project;"
             " set --token or KENNING_TOKEN, or bind 127.0.0.1"
         )
-    names = allowed_names(host, settings.allowed_hosts)
-    service = Service.from_settings(settings)
-    mcp_app = build_server(service).streamable_http_app(
-        streamable_http_path="/mcp", transport_security=transport_security(names), host=host
-    )
-    api = create_app(service, settings.token, mcp_app=mcp_app, host_names=names)
-    watcher = Watcher(service).start() if watch else None
-    # Tells short-lived commands on this root (the guard) where to ask instead of loading the model.
-    announced = running_server.announce(settings.root, host, port) if port else None
-    # uvicorn re-raises SIGTERM after its graceful shutdown; exiting through Python lets `finally` clean up.
-    signal.signal(signal.SIGTERM, _exit_quietly)
-    try:
-        uvicorn.run(api, host=host, port=port, log_level="warning")
-    finally:
-        if announced:
-            running_server.withdraw(announced)
-        if watcher:
-            watcher.stop()
+    with ExitStack() as held:  # given back in reverse: serve.json, watcher, service, port, claim
+        # Claim the root, then the port, before anything slow: a second server, or a port in use, is one
+        # line at once, and leaves the running server's serve.json alone.
+        held.callback(running_server.claim(settings.root).release)
+        sock = held.enter_context(running_server.bind(host, port))
+        names = allowed_names(host, settings.allowed_hosts)
+        service = Service.from_settings(settings)
+        held.callback(service.close)
+        mcp_app = build_server(service).streamable_http_app(
+            streamable_http_path="/mcp", transport_security=transport_security(names), host=host
+        )
+        api = create_app(service, settings.token, mcp_app=mcp_app, host_names=names)
+        if watch:
+            held.callback(Watcher(service).start().stop)
+        # Tells short-lived commands on this root (the guard) where to ask instead of loading the model.
+        announced = running_server.announce(settings.root, host, sock.getsockname()[1])
+        held.callback(running_server.withdraw, settings.root)
+        stderr.print(f"kenning serve (pid {announced.pid}) serves {settings.root} at {announced.url}", markup=False)
+        # uvicorn re-raises SIGTERM after its graceful shutdown; exiting through Python lets the stack unwind.
+        signal.signal(signal.SIGTERM, _exit_quietly)
+        uvicorn.Server(uvicorn.Config(api, host=host, port=port, log_level="warning")).run(sockets=[sock])
 
 
 @app.command(name="mcp")

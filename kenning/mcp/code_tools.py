@@ -23,7 +23,8 @@ Limit = Annotated[int, Field(ge=1, le=200, description="Most items listed per li
 def freshness(service: Service) -> IndexFreshness:
     data = service.freshness()
     return IndexFreshness(stale_files=data["stale_files"], stale_paths=data["stale_paths"],
-                          last_indexed_at=data["last_indexed_at"])
+                          last_indexed_at=data["last_indexed_at"], indexing=data["indexing"],
+                          not_searchable=data.get("not_searchable"))
 
 
 def register(server: MCPServer, service: Service) -> None:

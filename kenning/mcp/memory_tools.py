@@ -25,7 +25,7 @@ def register(server: MCPServer, service: Service) -> None:
                       name: Annotated[str | None, Field(max_length=200)] = None, limit: Limit = 5) -> Answer:
         """Before writing a new function or class, ask whether the project already has one: pass what it
         should do (description), a draft (code) and/or an intended name. Answers a verdict (exists / similar /
-        none) with candidates to reuse, and a query_id."""
+        none; unknown while an index run has found nothing yet) with candidates to reuse, and a query_id."""
         with tool_errors():
             return compact_data(service.exists(code=code, description=description, name=name, limit=limit))
 

@@ -28,6 +28,8 @@ class IndexFreshness(BaseModel):
     stale_files: int = Field(description="Files changed on disk since the last index run; 0 means fully fresh.")
     stale_paths: list[str] = Field(description="A few of those files.")
     last_indexed_at: float | None = Field(description="Unix time of the last index run.")
+    indexing: bool = Field(description="An index run is under way: answers may miss what it has not written yet.")
+    not_searchable: str | None = Field(None, description="While indexing: what is not searchable until it ends.")
 
 
 class Use(BaseModel):

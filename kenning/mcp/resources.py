@@ -58,5 +58,5 @@ def register(server: MCPServer, service: Service) -> None:
             f"Before anything else, call the kenning tool `{first}` to learn the project's current state. "
             f"Before writing any new function or class, call `{exists}` with what it should do, and reuse or extend "
             "what exists instead of duplicating it. Before changing a symbol's behaviour or signature, call `impact` "
-            "on it. If an answer reports stale_files, the index is catching up: re-check after a moment."
+            "on it. If an answer reports indexing or stale_files, the index is catching up: re-check after a moment."
         )

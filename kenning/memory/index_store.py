@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 DB_NAME = "index.sqlite3"
 READ_CACHE_KIB = -16_384  # negative: KiB, per connection (16 MiB)
 BULK_CACHE_KIB = -262_144  # 256 MiB, for the one connection an index run writes through
+_RUNNING = "indexing.lock"
 _SYMBOL_COLUMNS = (
     "s.qualified_name, s.name, s.kind, s.language, f.path, s.start_line, s.end_line, s.signature, "
     "s.docstring, s.parent, s.body_hash, s.fingerprint, s.shape"
@@ -437,6 +438,32 @@ def writer_lock(index_dir: Path, timeout: float) -> Iterator[None]:
                     ) from None
                 time.sleep(0.05)
         try:
+            with _running(index_dir):
+                yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+@contextmanager
+def _running(index_dir: Path) -> Iterator[None]:
+    """Held exclusively by the writer while it writes, for `index_running`. A reader probing write.lock
+    itself would, for an instant, make a writer that does not wait (the watcher's) give up its run."""
+    with open(index_dir / _RUNNING, "a+") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)  # waits out a reader's probe, which lasts an instant
+        try:
             yield
         finally:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def index_running(index_dir: Path) -> bool:
+    """Whether some process (this one included) is writing the index now: an index run or embedding."""
+    try:
+        with open(index_dir / _RUNNING, "a+") as handle:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)  # readers' probes never clash
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False  # no index folder (yet): nobody writes it
+    return False

@@ -60,7 +60,8 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX refs_source ON refs (source);
     """,
     # 2: search: lexical index (rowid = symbols.id, kept in step by IndexStore.write_files and
-    # delete_files), texts to embed, the embedding cache, near-clone bands, the exists audit log.
+    # delete_files), texts to embed, the embedding cache, near-clone bands. (It also made the exists audit
+    # log's tables, until the log moved to its own database, memory/audit.py, which copies them once.)
     """
     CREATE VIRTUAL TABLE symbols_fts USING fts5(
         name_terms, signature, docstring, body, tokenize = 'porter unicode61 remove_diacritics 2'
@@ -90,33 +91,9 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX symbol_bands_band ON symbol_bands (band);
     CREATE INDEX symbol_bands_symbol ON symbol_bands (symbol_id);
-    CREATE TABLE exists_queries (
-        query_id TEXT PRIMARY KEY,
-        at REAL NOT NULL,
-        probe TEXT NOT NULL,
-        verdict TEXT NOT NULL,
-        candidates TEXT NOT NULL
-    );
-    CREATE TABLE choices (
-        id INTEGER PRIMARY KEY,
-        query_id TEXT NOT NULL REFERENCES exists_queries (query_id),
-        choice TEXT NOT NULL,
-        reason TEXT NOT NULL,
-        at REAL NOT NULL
-    );
-    CREATE INDEX choices_query ON choices (query_id);
     """,
-    # 3: the guard's verdicts on proposed changes (findings as JSON), beside the exists audit log.
-    """
-    CREATE TABLE guard_checks (
-        id INTEGER PRIMARY KEY,
-        at REAL NOT NULL,
-        path TEXT NOT NULL,
-        origin TEXT NOT NULL,
-        decision TEXT NOT NULL,
-        findings TEXT NOT NULL
-    );
-    """,
+    # 3: made the guard's verdicts table, now in the audit log's own database too; kept for the numbering.
+    "",
     # 4: the dependency edges architecture rules judge, a few percent of all references, read
     # without scanning the rest (`kenning check` runs in pre-commit hooks).
     """

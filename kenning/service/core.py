@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from kenning.errors import Ambiguous, InvalidInput, NotFound
 from kenning.indexer import graph as graphs
 from kenning.indexer.centrality import pagerank_ranks
+from kenning.memory.audit import AuditLog
 from kenning.memory.index_store import IndexStore
 from kenning.models import IndexReport, Reference, Symbol
 from kenning.service.context import ContextOps
@@ -56,9 +57,10 @@ class _Cached:
 
 
 class Service(FreshnessOps, ContextOps, SearchOps, MemoryOps, RulesOps, GuardOps):
-    def __init__(self, settings: Settings, store: IndexStore) -> None:
+    def __init__(self, settings: Settings, store: IndexStore, audit: AuditLog | None = None) -> None:
         self.settings = settings
         self.store = store
+        self.audit = audit or AuditLog(store.index_dir)
         self._graph = _Cached()
         self._graph_lock = threading.Lock()
         self._ranks = _Cached()
@@ -85,6 +87,7 @@ class Service(FreshnessOps, ContextOps, SearchOps, MemoryOps, RulesOps, GuardOps
             if self._side_threads is not None:
                 self._side_threads.shutdown(wait=True)
                 self._side_threads = None
+        self.audit.close()
         self.store.close()
 
     @property

@@ -1,7 +1,9 @@
 """How fresh the index is, and re-indexing that yields to another writer.
 
 Every answer that depends on the index carries `freshness()`, so an assistant never takes a
-confident answer from a stale index without knowing it.
+confident answer from a stale index without knowing it: `indexing` says an index run (or embedding)
+is writing right now, in this process or another, and `not_searchable` what it has not made searchable
+yet (during a first index: every file).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from kenning.errors import IndexBusy
 from kenning.indexer.walker import walk
+from kenning.memory.index_store import index_running
 from kenning.models import IndexReport
 
 if TYPE_CHECKING:
@@ -33,7 +36,16 @@ class FreshnessOps:
     store: "IndexStore"
 
     def freshness(self) -> dict:
-        """Files changed, added or deleted on disk since they were last indexed."""
+        """Files changed, added or deleted on disk since they were last indexed, and whether an index
+        run is under way."""
+        walked = self._walked_freshness()
+        # Asked every time (an instant): a run starts and ends within the walk's reuse.
+        if not index_running(self.store.index_dir):
+            return walked | {"indexing": False}
+        pending = not_searchable(walked["stale_files"], walked["stale_paths"])
+        return walked | {"indexing": True, "not_searchable": pending}
+
+    def _walked_freshness(self) -> dict:
         last = self.store.get_meta("last_indexed_at")
         watched = getattr(self, "_change_generation", None)
         key = (last, watched)
@@ -74,3 +86,12 @@ class FreshnessOps:
             return self.index(lock_timeout=0)  # type: ignore[attr-defined]
         except IndexBusy:
             return None
+
+
+def not_searchable(files: int, paths: list[str], unembedded: int = 0) -> str:
+    """What an index run under way has not made searchable yet, in words."""
+    shown = f" ({', '.join(paths)}{', ...' if files > len(paths) else ''})" if paths else ""
+    parts = [f"{files} changed or new files{shown} are not searchable until it finishes"] if files else []
+    if unembedded:
+        parts.append(f"{unembedded} symbols are not yet searchable by meaning")
+    return "an index run is under way" + (": " + "; ".join(parts) if parts else ", with no file changed since the last")

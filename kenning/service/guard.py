@@ -8,19 +8,25 @@ audit log. The caller decides what a "block" means (deny a write, fail a commit)
 Finding kinds, strongest first (models.GUARD_KINDS): "duplicate-exact" (the same token structure
 as an existing definition), "rule" (an import a decision forbids), "duplicate" (a near copy, or the
 same meaning, says exists), "similar" (worth a look).
+
+A guard that ends: a duplicate finding carries the command that overrides it (`kenning choice ID
+wrote_new --reason ...`); once that is recorded, the same code (its structural fingerprint) against the
+same existing definition is no longer a finding, and the report says why. A large change is bounded in
+time (the guard_time_budget setting, counted from the start and checked between definitions): the rules
+first, then the definitions the change alters, then the ones it adds; a notice says what was left unchecked.
 """
 
 from __future__ import annotations
 
 import logging
 import textwrap
+import time
 from typing import Any
 
 from kenning.errors import InvalidInput
 from kenning.indexer.extract import parse_source
 from kenning.indexer.languages import language_for_path
 from kenning.indexer.rules import RuleError
-from kenning.memory import audit
 from kenning.models import GUARD_KINDS, ParsedFile, Symbol
 from kenning.service import probe as probes
 from kenning.service.proposal import apply_patch, parse_diff
@@ -30,6 +36,7 @@ log = logging.getLogger(__name__)
 GUARDED_KINDS = frozenset({"function", "method", "class", "struct", "interface", "enum"})
 SEVERITY = {"duplicate-exact": "high", "rule": "high", "duplicate": "medium", "similar": "low"}
 CANDIDATES = 5
+_EMBED_CHUNK = 32  # definitions embedded per model call, so the budget is checked between calls too
 _ADVICE = {
     "duplicate-exact": "is a structural copy of",
     "duplicate": "duplicates",
@@ -46,12 +53,16 @@ class GuardOps:
     """Mixed into Service: needs `settings`, `store`, `root`, `check_architecture` and `index_state`."""
 
     def guard(self, path: str, content: str | None = None, diff: str | None = None, *, base: str | None = None,
-              origin: str = "cli", block_on: list[str] | None = None) -> dict[str, Any]:
+              origin: str = "cli", block_on: list[str] | None = None, time_budget: float | None = None
+              ) -> dict[str, Any]:
         """Findings on the file `path` would become: `content` itself, or `diff` applied to `base`.
 
         `base` is the file's text before the change (default: the file on disk; for a commit, HEAD's).
         `block_on` lists the finding kinds that make the decision "block" (default: the guard_block_on setting).
+        `time_budget`: seconds before the duplicate check stops (default: the guard_time_budget setting).
         """
+        budget = self.settings.guard_time_budget if time_budget is None else time_budget  # type: ignore[attr-defined]
+        deadline = time.monotonic() + budget
         path = self._project_path(path)  # type: ignore[attr-defined]
         if (content is None) == (diff is None):
             raise InvalidInput("give the proposed content or a diff of the file, one of the two")
@@ -61,25 +72,28 @@ class GuardOps:
         before = self._text_on_disk(path) if base is None else _clean(base, path)
         proposed = _clean(content if content is not None else _apply_diff(before, diff or "", path), path)
         checked: list[str] = []
+        index = self.index_state()  # type: ignore[attr-defined]  # before the lookups, as exists does
         spec = language_for_path(path)
         if spec is None:  # not source kenning reads (docs, data): no verdict to give or record
             return {"guard_id": None, "path": path, "decision": "allow", "block_on": sorted(blocking), "findings": [],
                     "checked": checked, "notices": [f"kenning does not parse {path}: nothing to check"],
-                    "index": self.index_state()}  # type: ignore[attr-defined]
+                    "index": index}
         notices: list[str] = []
+        if index["indexing"]:
+            notices.append(f"{index['not_searchable']}: copies of code it has not written yet are not found")
         parsed = parse_source(path, proposed.encode("utf-8"), spec.name)
-        findings = self._duplicates(parsed, before, proposed, checked) + self._rule_breaks(parsed, notices)
+        findings = self._rule_breaks(parsed, notices)  # first: a few lookups, whatever the file's size
+        findings += self._duplicates(parsed, before, proposed, checked, notices, deadline, budget)
         findings.sort(key=lambda f: GUARD_KINDS.index(f["kind"]))
         decision = "block" if any(f["kind"] in blocking for f in findings) else "allow"
-        with self.store.transaction() as conn:  # type: ignore[attr-defined]
-            guard_id = audit.record_guard(conn, path, origin, decision, findings)
+        guard_id = self.audit.record_guard(path, origin, decision, findings)  # type: ignore[attr-defined]
         return {"guard_id": guard_id, "path": path, "decision": decision, "block_on": sorted(blocking),
-                "findings": findings, "checked": checked, "notices": notices,
-                "index": self.index_state()}  # type: ignore[attr-defined]
+                "findings": findings, "checked": checked, "notices": notices, "index": index}
 
     # -- duplicates --------------------------------------------------------------------------
 
-    def _duplicates(self, parsed: ParsedFile, before: str, proposed: str, checked: list[str]) -> list[dict]:
+    def _duplicates(self, parsed: ParsedFile, before: str, proposed: str, checked: list[str], notices: list[str],
+                    deadline: float, budget: float) -> list[dict]:
         old = {}
         if before:
             previous = parse_source(parsed.path, before.encode("utf-8"), parsed.language)
@@ -89,21 +103,35 @@ class GuardOps:
         # Short definitions share shapes by coincidence (see probe.py); they are not worth a note.
         added = [s for s in parsed.symbols if s.kind in GUARDED_KINDS and old.get(s.qualified_name) != s.body_hash
                  and len(s.shape.split()) >= probes.EXACT_MIN_TOKENS]
-        codes = [textwrap.dedent("\n".join(lines[s.start_line - 1:s.end_line])) for s in added]
-        vectors = probes.code_vectors(self, codes, parsed.language) or [None] * len(added)
+        # What the change alters before what it adds (each in file order, so a class comes before its methods).
+        added.sort(key=lambda s: s.qualified_name not in old)
         findings = []
         reported: set[str] = set()
-        for symbol, code, vector in zip(added, codes, vectors):
+        for i, symbol in enumerate(added):
+            if i and time.monotonic() >= deadline:  # between definitions: the first is always checked
+                notices.append(_unchecked(added[i:], len(added), old, budget))
+                break
+            if i % _EMBED_CHUNK == 0:
+                codes = [textwrap.dedent("\n".join(lines[s.start_line - 1:s.end_line]))
+                         for s in added[i:i + _EMBED_CHUNK]]
+                vectors = probes.code_vectors(self, codes, parsed.language) or [None] * len(codes)
             if symbol.parent in reported:  # a copied class: its methods are copies too, said once
                 reported.add(symbol.qualified_name)
                 continue
             checked.append(symbol.qualified_name)
+            code, vector = codes[i % _EMBED_CHUNK], vectors[i % _EMBED_CHUNK]
             _, candidates = probes.find_existing(self, code, None, None, parsed.language, CANDIDATES, vector)
             match = _first_other(candidates, symbol, present)
             if match is None:
                 continue
             reported.add(symbol.qualified_name)
-            findings.append(self._duplicate_finding(symbol, match, changed=symbol.qualified_name in old))
+            chosen = self.audit.override(symbol.fingerprint, match["qualified_name"])  # type: ignore[attr-defined]
+            if chosen is None:
+                findings.append(self._duplicate_finding(symbol, match, changed=symbol.qualified_name in old))
+            else:
+                notices.append(f"`{symbol.name}` ({symbol.path}:{symbol.start_line}) matches"
+                               f" `{match['qualified_name']}` but was written new on purpose (kenning choice"
+                               f" {chosen['query_id']} wrote_new: {chosen['reason']}): not reported again")
         return findings
 
     def _duplicate_finding(self, symbol: Symbol, candidate: dict, changed: bool) -> dict[str, Any]:
@@ -113,15 +141,17 @@ class GuardOps:
         message = (f"the {'changed' if changed else 'new'} {symbol.kind} `{symbol.name}` ({symbol.path}:"
                    f"{symbol.start_line}) {_ADVICE[kind]} `{candidate['qualified_name']}` at {where}"
                    f" (score {candidate['score']:.2f}); {_REUSE[kind]}")
-        # Recorded as an exists answer too, so `kenning choice QUERY_ID reused` counts a duplicate avoided.
+        # Recorded as an exists answer too, so `kenning choice QUERY_ID reused` counts a duplicate avoided, and
+        # keyed by the code's fingerprint and the match, so `wrote_new` on it clears this finding next time.
         probe = {"name": symbol.name, "description": None, "language": symbol.language, "guard": symbol.path,
                  "code_lines": symbol.end_line - symbol.start_line + 1}
-        with self.store.transaction() as conn:  # type: ignore[attr-defined]
-            query_id = audit.record_query(conn, probe, candidate["verdict"], [
-                {k: candidate[k] for k in ("qualified_name", "path", "score", "match")}])
+        query_id = self.audit.record_query(  # type: ignore[attr-defined]
+            probe, candidate["verdict"], [{k: candidate[k] for k in ("qualified_name", "path", "score", "match")}],
+            fingerprint=symbol.fingerprint, target=candidate["qualified_name"])
         return {"kind": kind, "severity": SEVERITY[kind], "message": message, "symbol": symbol.qualified_name,
                 "line": symbol.start_line, "existing": candidate["qualified_name"], "existing_at": where,
-                "score": candidate["score"], "query_id": query_id}
+                "score": candidate["score"], "query_id": query_id,
+                "override": f"kenning choice {query_id} wrote_new --reason '...'"}
 
     # -- rules -------------------------------------------------------------------------------
 
@@ -158,6 +188,14 @@ class GuardOps:
             return file.read_bytes().decode("utf-8", errors="replace") if file.is_file() else ""
         except OSError as e:
             raise InvalidInput(f"cannot read the current {path}: {e.strerror}") from e
+
+
+def _unchecked(left: list[Symbol], total: int, old: dict[str, str], budget: float) -> str:
+    first = left[0]
+    changed = sum(s.qualified_name in old for s in left)
+    return (f"time budget ({budget:.3g} s) spent: {len(left)} of {total} new or changed definitions not checked"
+            f" for duplicates ({changed} changed, {len(left) - changed} new), from `{first.name}`"
+            f" ({first.path}:{first.start_line}) on; check them in smaller changes")
 
 
 def _first_other(candidates: list[dict], symbol: Symbol, present: set[str]) -> dict | None:

@@ -16,6 +16,7 @@ from kenning.memory import search_tables as tables
 from kenning.memory.index_store import writer_lock
 from kenning.models import SYMBOL_KINDS
 from kenning.service import probe as probes
+from kenning.service.freshness import not_searchable
 from kenning.service.fusion import ranked_scores
 from kenning.service.search_index import SearchParts, embed_pending, parts_for, prepare_texts
 
@@ -41,9 +42,14 @@ class SearchOps:
         decisions = self.decision_search.embed()  # type: ignore[attr-defined]  # MemoryOps
         return {"encoded": encoded, "decisions_encoded": decisions, **self.index_state()}
 
-    def index_state(self) -> dict[str, int]:
+    def index_state(self) -> dict[str, Any]:
         symbols, embedded = tables.search_counts(self.store.conn)
-        return {"symbols": symbols, "embedded": embedded, "stale_files": self.freshness()["stale_files"]}  # type: ignore[attr-defined]
+        fresh = self.freshness()  # type: ignore[attr-defined]
+        state = {"symbols": symbols, "embedded": embedded, "stale_files": fresh["stale_files"],
+                 "indexing": fresh["indexing"]}
+        if fresh["indexing"]:
+            state["not_searchable"] = not_searchable(fresh["stale_files"], fresh["stale_paths"], symbols - embedded)
+        return state
 
     # -- search ------------------------------------------------------------------------------
 
@@ -106,21 +112,29 @@ class SearchOps:
 
     def exists(self, code: str | None = None, description: str | None = None, name: str | None = None,
                language: str | None = None, limit: int = 5) -> dict[str, Any]:
-        """Whether code like this is already in the project: verdict, candidates, index state."""
+        """Whether code like this is already in the project: verdict, candidates, index state. While an
+        index run is under way a "none" is "unknown", and a note says what is not searchable yet."""
         limit = _check_limit(limit)
         code = probes.check_code(code)
         description = _check_text(description, "a description") if description is not None and description.strip() else None
         name = name.strip() if name and name.strip() else None
         if not (code or description or name):
             raise InvalidInput("exists needs at least one of code, description or name")
+        index = self.index_state()  # before the lookup: a run that ends during it must not go unmentioned
         verdict, candidates = probes.find_existing(self, code, description, name, language, limit)
+        answer: dict[str, Any] = {}
+        if index["indexing"]:
+            # Found nothing in an index still being written is no evidence that nothing exists.
+            verdict = "unknown" if verdict == "none" else verdict
+            answer["note"] = (f"{index['not_searchable']}: " + (
+                "nothing found in what is searchable so far, which is not a 'none'" if verdict == "unknown"
+                else "more candidates may appear") + "; ask again when index.indexing is false")
         probe = {"name": name, "description": description, "language": language,
                  "code_lines": code.count("\n") + 1 if code else 0}
-        with self.store.transaction() as conn:
-            query_id = audit.record_query(conn, probe, verdict, [
-                {k: c[k] for k in ("qualified_name", "path", "score", "match")} for c in candidates
-            ])
-        return {"query_id": query_id, "verdict": verdict, "candidates": candidates, "index": self.index_state()}
+        query_id = self.audit.record_query(probe, verdict, [  # type: ignore[attr-defined]
+            {k: c[k] for k in ("qualified_name", "path", "score", "match")} for c in candidates
+        ])
+        return {"query_id": query_id, "verdict": verdict, "candidates": candidates, **answer, "index": index}
 
     def record_choice(self, query_id: str, choice: str, reason: str | None = None) -> dict[str, Any]:
         if choice not in audit.CHOICES:
@@ -128,14 +142,12 @@ class SearchOps:
         reason = (reason or "").strip()
         if choice == "wrote_new" and not reason:
             raise InvalidInput("a reason is required when writing new code despite an exists answer")
-        with self.store.transaction() as conn:
-            if not audit.query_exists(conn, query_id):
-                raise NotFound(f"no exists answer with query id {query_id!r}")
-            audit.record_choice(conn, query_id, choice, reason)
+        if not self.audit.record_choice(query_id, choice, reason):  # type: ignore[attr-defined]
+            raise NotFound(f"no exists answer with query id {query_id!r}")
         return {"query_id": query_id, "choice": choice, "reason": reason}
 
     def search_stats(self) -> dict[str, Any]:
-        return audit.stats(self.store.conn)
+        return self.audit.stats()  # type: ignore[attr-defined]
 
 
 def _why(sid: int, lists: dict[str, list[int]], similarity: dict[int, float], exact: bool) -> str:
