@@ -9,6 +9,7 @@ from typing import Any
 SYMBOL_KINDS = (
     "function", "method", "class", "interface", "struct", "enum",
     "type", "module", "constant", "macro", "field",
+    "declaration",  # a C/C++ prototype whose definition is in another file
 )
 # Reference kinds: what an edge in the graph means.
 REFERENCE_KINDS = ("call", "import", "inherit", "implement", "type")

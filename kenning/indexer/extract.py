@@ -15,10 +15,12 @@ from functools import lru_cache
 
 from tree_sitter import Node, QueryCursor
 
+from kenning.indexer.doc_comments import leading_comment
 from kenning.indexer.fingerprint import TokenStream, fingerprint, shape, tokenize
 from kenning.indexer.languages import CompiledLanguage, compiled, new_parser
 from kenning.indexer.local_names import LocalNames
 from kenning.indexer.modules import declared_module, module_name, namespace_name
+from kenning.indexer.overloads import fold_overloads
 from kenning.models import ParsedFile, Reference, Symbol
 
 SIGNATURE_LIMIT = 300
@@ -39,13 +41,13 @@ _REFERENCE_PRIORITY = {"inherit": 0, "implement": 1, "import": 2, "call": 3, "ty
 _WHITESPACE = re.compile(r"\s+")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _TEMPLATE_ARGS = re.compile(r"<[^<>]*>")
-_COMMENT_MARKERS = re.compile(r"^\s*(?:/\*\*?|\*/|\*|///?|#)\s?|\s*\*/\s*$", re.MULTILINE)
 
 
 # Bump whenever parse_source gives different output for the same bytes: an index made by an
 # older extractor is then re-parsed in full instead of keeping stale names for unchanged files.
-EXTRACTOR_VERSION = "4"  # 2: Java packages, C#/PHP namespaces name the code; 3: Ruby locals are not calls;
-# 4: fingerprints keep only the file's own language's keywords
+EXTRACTOR_VERSION = "5"  # 2: Java packages, C#/PHP namespaces name the code; 3: Ruby locals are not calls;
+# 4: fingerprints keep only the file's own language's keywords; 5: doc comments across attributes and
+# decorators, overload stubs and prototypes folded into their implementation, `.h` parsed as C or C++
 
 
 @dataclass(slots=True)
@@ -77,6 +79,7 @@ def parse_source(path: str, data: bytes, language: str, *, mtime_ns: int = 0) ->
     definitions = _definitions(lang, root, prefix, [*extra_matches, *tag_matches])
     stream = tokenize(data, lang.spec.comment_style, language)
     symbols = tuple(_symbol(d, lang, path, data, stream) for d in definitions)
+    symbols = fold_overloads(language, [d.node for d in definitions], symbols, DOCSTRING_LIMIT)
     references = _references(lang, root, path, definitions, tag_matches, extra_matches)
     # ERROR nodes counted; a tree with only MISSING nodes (has_error, no ERROR) still counts once.
     parse_errors = max(len(QueryCursor(lang.errors).captures(root).get("error", ())), 1) if root.has_error else 0
@@ -251,20 +254,7 @@ def _docstring(node: Node, docstring_node: Node | None) -> str:
         text = re.sub(r"^[rRbBuU]{0,2}(\"\"\"|'''|\"|')", "", text)
         text = re.sub(r"(\"\"\"|'''|\"|')$", "", text)
         return _clean_doc(text)
-    # Leading comments; an export/decorator wrapper may sit between them and the definition.
-    anchor = node
-    if anchor.parent is not None and anchor.parent.type in ("export_statement", "decorated_definition"):
-        anchor = anchor.parent
-    comments: list[str] = []
-    sibling = anchor.prev_named_sibling
-    expected_row = anchor.start_point[0]
-    while sibling is not None and "comment" in sibling.type and sibling.end_point[0] >= expected_row - 1:
-        comments.append(_text(sibling))
-        expected_row = sibling.start_point[0]
-        sibling = sibling.prev_named_sibling
-    if not comments:
-        return ""
-    return _clean_doc(_COMMENT_MARKERS.sub("", "\n".join(reversed(comments))))
+    return _clean_doc(leading_comment(node))
 
 
 def _clean_doc(text: str) -> str:
