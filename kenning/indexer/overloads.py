@@ -7,7 +7,7 @@ of the same qualified name in the same file: one symbol, the implementation's sp
 its docstring (or else the first stub's) followed by the stubs' signatures, so that search still
 reads them. Stubs with no implementation in the file stay: Python and TypeScript ones (a `.pyi`, a
 `.d.ts`, an interface) fold into the first of them; C/C++ prototypes, whose definition is in
-another file, keep one symbol each, of kind "declaration".
+another file, keep one symbol each, of kind "declaration" (a pure virtual method stays a method).
 """
 
 from __future__ import annotations
@@ -66,8 +66,8 @@ def _is_stub(language: str, node: Node) -> bool:
     if language in ("typescript", "tsx"):
         return node.type in _SIGNATURE_NODES
     if language in _C_FAMILY:
-        if node.type in _PROTOTYPE_NODES:
-            return True
+        if node.type in _PROTOTYPE_NODES:  # but a pure virtual method (`= 0`) is all the definition there is
+            return node.child_by_field_name("default_value") is None
         if node.type == "function_declarator":  # tags.scm's capture: a prototype unless a definition holds it
             holder = node.parent
             while holder is not None and holder.type.endswith("declarator"):

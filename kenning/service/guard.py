@@ -18,6 +18,7 @@ from typing import Any
 
 from kenning.errors import InvalidInput
 from kenning.indexer.extract import parse_source
+from kenning.indexer.header_language import header_language, is_header
 from kenning.indexer.languages import language_for_path
 from kenning.indexer.rules import RuleError
 from kenning.memory import audit
@@ -67,7 +68,8 @@ class GuardOps:
                     "checked": checked, "notices": [f"kenning does not parse {path}: nothing to check"],
                     "index": self.index_state()}  # type: ignore[attr-defined]
         notices: list[str] = []
-        parsed = parse_source(path, proposed.encode("utf-8"), spec.name)
+        data = proposed.encode("utf-8")
+        parsed = parse_source(path, data, header_language(data) if is_header(path) else spec.name)
         findings = self._duplicates(parsed, before, proposed, checked) + self._rule_breaks(parsed, notices)
         findings.sort(key=lambda f: GUARD_KINDS.index(f["kind"]))
         decision = "block" if any(f["kind"] in blocking for f in findings) else "allow"

@@ -52,7 +52,7 @@ def run_index(
         report.files_unchanged = len(walked.candidates) - len(changed)
         report.files_deleted = len(deleted)
         known = {path: state[0] for path, state in states.items()} if current else {}
-        jobs = jobs_for(settings.root, changed, known, settings.max_line_length)
+        jobs = jobs_for(settings.root, changed, known, settings.max_line_length, walked.header_lean)
 
         parsed: list[ParsedFile] = []
         touched: list[tuple[str, int]] = []
