@@ -55,6 +55,23 @@ def test_a_c_header_in_a_c_project_is_parsed_as_c(tmp_path):
                          "node.node": "c", "node.link": "c"}
 
 
+def test_headers_follow_when_the_project_turns_cpp(tmp_path):
+    (tmp_path / "api.h").write_bytes(b"int answer(void);\n")  # C and C++ alike: the project decides
+    (tmp_path / "main.c").write_bytes(b"int main(void) { return 0; }\n")
+    service = _index(tmp_path)
+    try:
+        assert [s.language for s in service.store.symbols_in_file("api.h")] == ["c"]
+        (tmp_path / "main.c").unlink()
+        (tmp_path / "main.cpp").write_bytes(b"int main() { return 0; }\n")
+        report = service.index()
+        # api.h did not change, but its project did: it is parsed again, now as C++.
+        assert (report.files_indexed, report.files_unchanged) == (2, 0)
+        assert [s.language for s in service.store.symbols_in_file("api.h")] == ["cpp"]
+        assert service.index().files_indexed == 0
+    finally:
+        service.close()
+
+
 @pytest.mark.parametrize(("source", "lean", "expected"), [
     # Content that only C++ has decides, whatever the project leans to.
     (b"namespace util { int f(); }\n", "c", "cpp"),
