@@ -27,7 +27,9 @@ SIGNATURE_LIMIT = 300
 DOCSTRING_LIMIT = 1_000
 REFERENCE_TEXT_LIMIT = 200
 
-_CLASS_LIKE = frozenset({"class", "struct", "interface", "enum", "module"})
+# A function inside one of these is a method. Not inside a module: a C++/C#/PHP namespace, a Rust `mod` or
+# a TypeScript namespace holds plain functions (Ruby's tags already call a module's `def` a method).
+_CLASS_LIKE = frozenset({"class", "struct", "interface", "enum"})
 _TAG_KINDS = {
     "function": "function", "method": "method", "class": "class", "interface": "interface",
     "type": "type", "module": "module", "constant": "constant", "macro": "macro", "field": "field",
@@ -216,6 +218,8 @@ def _kind(definition: _Definition) -> str:
     node_type = definition.node.type
     if kind == "function" and definition.parent is not None and _kind(definition.parent) in _CLASS_LIKE:
         return "method"
+    if kind == "method" and node_type == "function_item" and _parent_type(definition.node.parent) == "mod_item":
+        return "function"  # Rust's tags call every `fn` in a `{ .. }` body a method, a `mod`'s too
     if kind in ("class", "type"):
         if "struct" in node_type:
             return "struct"
@@ -224,6 +228,10 @@ def _kind(definition: _Definition) -> str:
         if "trait" in node_type or "interface" in node_type:
             return "interface"
     return kind
+
+
+def _parent_type(node: Node | None) -> str:
+    return node.parent.type if node is not None and node.parent is not None else ""
 
 
 def _signature(node: Node, data: bytes) -> str:
