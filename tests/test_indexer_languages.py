@@ -206,6 +206,7 @@ def test_function_symbols_span_their_bodies():
     assert (c["welcome"].start_line, c["welcome"].end_line) == (13, 18)
     cpp = [s for s in parse_fixture("cpp", "greeter.cpp").symbols if s.name == "greet"]
     assert [(s.start_line, s.end_line) for s in cpp] == [(21, 24)]  # the declaration at 14 folds into it
+    assert cpp[0].parent == "greeter.greeting.Greeter"  # which says whose method it is
 
 
 

@@ -5,7 +5,8 @@ a body) and a C/C++ prototype name the same function as the implementation besid
 symbols of their own they fill results ahead of the code. Each is folded into the implementation
 of the same qualified name in the same file: one symbol, the implementation's span and signature,
 its docstring (or else the first stub's) followed by the stubs' signatures, so that search still
-reads them. Stubs with no implementation in the file stay: Python and TypeScript ones (a `.pyi`, a
+reads them, and the most specific parent of the lot (a C++ method defined outside its class has its
+class as parent, as its declaration inside did). Stubs with no implementation in the file stay: Python and TypeScript ones (a `.pyi`, a
 `.d.ts`, an interface) fold into the first of them; C/C++ prototypes, whose definition is in
 another file, keep one symbol each, of kind "declaration" (a pure virtual method stays a method).
 """
@@ -89,7 +90,9 @@ def _with_stubs(implementation: Symbol, stubs: list[Symbol], language: str, doc_
     if signatures:
         label = "Declared as:" if language in _C_FAMILY else "Overloads:"
         docstring = "\n\n".join(part for part in (docstring, "\n".join([label, *signatures])) if part)
-    return replace(implementation, docstring=docstring[:doc_limit])
+    # A C++ method defined outside its class has the namespace as parent; its declaration knows the class.
+    parent = max((implementation.parent, *(s.parent for s in stubs)), key=lambda name: len(name or ""))
+    return replace(implementation, docstring=docstring[:doc_limit], parent=parent)
 
 
 def _comparable(signature: str) -> str:
