@@ -6,6 +6,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kenning.indexer.header_language import header_language, project_lean
 from kenning.service import Service
@@ -106,3 +108,15 @@ def test_header_language(source: bytes, lean: str | None, expected: str):
 ])
 def test_project_lean(files: list[tuple[str, str]], expected: str | None):
     assert project_lean(files) == expected
+
+
+_HEADER_BITS = st.sampled_from([b"#ifdef __cplusplus\n", b"#ifndef __cplusplus\n", b"#if !defined(__cplusplus)\n",
+                                b"#else\n", b"#elif X\n", b"#endif\n", b"/* ", b" */", b"// ", b'"', b"\\\n",
+                                b"class A {", b"};\n", b"int f(void);\n", b"::x", b"template <", b"\n"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_HEADER_BITS | st.binary(max_size=20), max_size=40), st.sampled_from([None, "c", "cpp"]))
+def test_any_header_gets_a_language(parts: list[bytes], lean: str | None):
+    # Unbalanced directives, unterminated comments and strings, garbage: always an answer.
+    assert header_language(b"".join(parts), lean) in ("c", "cpp")
