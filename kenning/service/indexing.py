@@ -51,7 +51,8 @@ def run_index(
         current = store.get_meta(_EXTRACTOR) == _DERIVED_VERSION
         # A `.h` file's language can follow the project's other files: when their lean moved (a first
         # .c or C++ source), every header is parsed again too.
-        lean = str(walked.header_lean)
+        header_lean = walked.header_lean
+        lean = str(header_lean)
         headers_stale = store.get_meta(_HEADER_LEAN) not in (None, lean)
         changed = [c for c in walked.candidates
                    if not current or (headers_stale and is_header(c.path))
@@ -60,7 +61,7 @@ def run_index(
         report.files_deleted = len(deleted)
         known = {path: state[0] for path, state in states.items()
                  if not (headers_stale and is_header(path))} if current else {}
-        jobs = jobs_for(settings.root, changed, known, settings.max_line_length, walked.header_lean)
+        jobs = jobs_for(settings.root, changed, known, settings.max_line_length, header_lean)
 
         parsed: list[ParsedFile] = []
         touched: list[tuple[str, int]] = []
