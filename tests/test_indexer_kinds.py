@@ -8,7 +8,8 @@ from kenning.indexer.extract import parse_source
 
 
 @pytest.mark.parametrize(("language", "path", "source", "expected"), [
-    ("cpp", "n.cpp", b"namespace util {\nint add(int a, int b) { return a + b; }\nstruct P { int get() { return 1; } };\n}\n",
+    ("cpp", "n.cpp",
+     b"namespace util {\nint add(int a, int b) { return a + b; }\nstruct P { int get() { return 1; } };\n}\n",
      {"n.util": "module", "n.util.add": "function", "n.util.P": "struct", "n.util.P.get": "method"}),
     ("rust", "m.rs", b"mod inner {\n    pub fn helper() -> u32 { 1 }\n    pub trait T { fn m(&self) {} }\n}\n"
                      b"struct S;\nimpl S {\n    fn own(&self) {}\n}\n",

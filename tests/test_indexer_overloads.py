@@ -32,14 +32,16 @@ def test_python_overload_stubs_fold_into_the_implementation():
 
 def test_stubs_without_an_implementation_become_one_symbol():
     # A .pyi declares overloads only: the first stands for them all.
-    source = b"from typing import overload\n\n@overload\ndef get(key: int) -> int: ...\n@overload\ndef get(key: str) -> str: ...\n"
+    source = (b"from typing import overload\n\n"
+              b"@overload\ndef get(key: int) -> int: ...\n@overload\ndef get(key: str) -> str: ...\n")
     (get,) = parse_source("store.pyi", source, "python").symbols
     assert (get.start_line, get.signature) == (4, "def get(key: int) -> int:")
     assert get.docstring == "Overloads:\ndef get(key: str) -> str"
 
 
 def test_a_decorator_other_than_overload_is_no_stub():
-    source = b"class C:\n    @property\n    def x(self):\n        return 1\n    @x.setter\n    def x(self, v):\n        pass\n"
+    source = (b"class C:\n    @property\n    def x(self):\n        return 1\n"
+              b"    @x.setter\n    def x(self, v):\n        pass\n")
     assert [s.start_line for s in parse_source("c.py", source, "python").symbols if s.name == "x"] == [3, 6]
 
 

@@ -6,9 +6,10 @@ symbols of their own they fill results ahead of the code. Each is folded into th
 of the same qualified name in the same file: one symbol, the implementation's span and signature,
 its docstring (or else the first stub's) followed by the stubs' signatures, so that search still
 reads them, and the most specific parent of the lot (a C++ method defined outside its class has its
-class as parent, as its declaration inside did). Stubs with no implementation in the file stay: Python and TypeScript ones (a `.pyi`, a
-`.d.ts`, an interface) fold into the first of them; C/C++ prototypes, whose definition is in
-another file, keep one symbol each, of kind "declaration" (a pure virtual method stays a method).
+class as parent, as its declaration inside did). Stubs with no implementation in the file stay:
+Python and TypeScript ones (a `.pyi`, a `.d.ts`, an interface) fold into the first of them; C/C++
+prototypes, whose definition is in another file, keep one symbol each, of kind "declaration" (a
+pure virtual method stays a method).
 """
 
 from __future__ import annotations
@@ -29,7 +30,9 @@ _SIGNATURE_NODES = frozenset({"function_signature", "method_signature"})  # Type
 _PROTOTYPE_NODES = frozenset({"declaration", "field_declaration"})
 
 
-def fold_overloads(language: str, nodes: Sequence[Node], symbols: Sequence[Symbol], doc_limit: int) -> tuple[Symbol, ...]:
+def fold_overloads(
+    language: str, nodes: Sequence[Node], symbols: Sequence[Symbol], doc_limit: int,
+) -> tuple[Symbol, ...]:
     """`symbols` (one per definition node, in file order) with stubs folded as the module says."""
     stubs = [s.kind in _FUNCTION_KINDS and _is_stub(language, node) for node, s in zip(nodes, symbols)]
     if not any(stubs):
