@@ -9,6 +9,7 @@ from typing import Any
 SYMBOL_KINDS = (
     "function", "method", "class", "interface", "struct", "enum",
     "type", "module", "constant", "macro", "field",
+    "declaration",  # a C/C++ prototype whose definition is in another file
 )
 # Reference kinds: what an edge in the graph means. Python dependencies the module does not have when
 # imported get their own: `import-type` (under `if TYPE_CHECKING:`) and `<kind>-main` (inside

@@ -110,9 +110,9 @@ CASES = [
         "cpp", "greeter.cpp",
         symbols=[("greeter.greeting", "module"), ("greeter.greeting.Base", "class"),
                  ("greeter.greeting.Greeter", "class"),
-                 ("greeter.greeting.Greeter.greet", "method"),  # the declaration in the class
                  ("greeter.greeting.Greeter.count", "method"),
-                 ("greeter.greeting.Greeter.greet", "method"),  # its definition outside
+                 # its definition outside the class, which the declaration inside folds into
+                 ("greeter.greeting.Greeter.greet", "method"),
                  ("greeter.welcome", "function")],
         imports={("string", "string"), ("greeter.hpp", "greeter.hpp")},
         calls={("greet", "greeter.greet", "greeter.welcome"),
@@ -195,7 +195,7 @@ def test_references(case: Case):
 def test_c_header_prototype_keeps_its_return_type():
     symbols = {s.qualified_name: s for s in parse_fixture("c", "greeter.h").symbols}
     assert {name: s.kind for name, s in symbols.items()} == {
-        "greeter.greeter": "struct", "greeter.greeter_t": "type", "greeter.greeter_greet": "function",
+        "greeter.greeter": "struct", "greeter.greeter_t": "type", "greeter.greeter_greet": "declaration",
     }
     assert symbols["greeter.greeter_greet"].signature == "void greeter_greet(greeter_t *g, const char *who);"
 
@@ -205,7 +205,8 @@ def test_function_symbols_span_their_bodies():
     c = {s.name: s for s in parse_fixture("c", "greeter.c").symbols}
     assert (c["welcome"].start_line, c["welcome"].end_line) == (13, 18)
     cpp = [s for s in parse_fixture("cpp", "greeter.cpp").symbols if s.name == "greet"]
-    assert sorted((s.start_line, s.end_line) for s in cpp) == [(14, 14), (21, 24)]
+    assert [(s.start_line, s.end_line) for s in cpp] == [(21, 24)]  # the declaration at 14 folds into it
+    assert cpp[0].parent == "greeter.greeting.Greeter"  # which says whose method it is
 
 
 

@@ -16,17 +16,21 @@ from functools import lru_cache
 from tree_sitter import Node, QueryCursor
 
 from kenning.indexer.dependency_contexts import mark_dependency_contexts
+from kenning.indexer.doc_comments import leading_comment
 from kenning.indexer.fingerprint import TokenStream, fingerprint, shape, tokenize
 from kenning.indexer.languages import CompiledLanguage, compiled, new_parser
 from kenning.indexer.local_names import LocalNames
 from kenning.indexer.modules import declared_module, module_name, namespace_name
+from kenning.indexer.overloads import fold_overloads
 from kenning.models import ParsedFile, Reference, Symbol
 
 SIGNATURE_LIMIT = 300
 DOCSTRING_LIMIT = 1_000
 REFERENCE_TEXT_LIMIT = 200
 
-_CLASS_LIKE = frozenset({"class", "struct", "interface", "enum", "module"})
+# A function inside one of these is a method. Not inside a module: a C++/C#/PHP namespace, a Rust `mod` or
+# a TypeScript namespace holds plain functions (Ruby's tags already call a module's `def` a method).
+_CLASS_LIKE = frozenset({"class", "struct", "interface", "enum"})
 _TAG_KINDS = {
     "function": "function", "method": "method", "class": "class", "interface": "interface",
     "type": "type", "module": "module", "constant": "constant", "macro": "macro", "field": "field",
@@ -40,13 +44,14 @@ _REFERENCE_PRIORITY = {"inherit": 0, "implement": 1, "import": 2, "call": 3, "ty
 _WHITESPACE = re.compile(r"\s+")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _TEMPLATE_ARGS = re.compile(r"<[^<>]*>")
-_COMMENT_MARKERS = re.compile(r"^\s*(?:/\*\*?|\*/|\*|///?|#)\s?|\s*\*/\s*$", re.MULTILINE)
 
 
 # Bump whenever parse_source gives different output for the same bytes: an index made by an
 # older extractor is then re-parsed in full instead of keeping stale names for unchanged files.
-EXTRACTOR_VERSION = "5"  # 2: Java packages, C#/PHP namespaces name the code; 3: Ruby locals are not calls;
-# 4: fingerprints keep only the file's own language's keywords; 5: Python type-only and __main__ edge kinds
+EXTRACTOR_VERSION = "6"  # 2: Java packages, C#/PHP namespaces name the code; 3: Ruby locals are not calls;
+# 4: fingerprints keep only the file's own language's keywords; 5: Python type-only and __main__ edge kinds;
+# 6: doc comments across attributes and decorators, overload stubs and prototypes folded into their
+# implementation, `.h` parsed as C or C++
 
 
 @dataclass(slots=True)
@@ -78,6 +83,7 @@ def parse_source(path: str, data: bytes, language: str, *, mtime_ns: int = 0) ->
     definitions = _definitions(lang, root, prefix, [*extra_matches, *tag_matches])
     stream = tokenize(data, lang.spec.comment_style, language)
     symbols = tuple(_symbol(d, lang, path, data, stream) for d in definitions)
+    symbols = fold_overloads(language, [d.node for d in definitions], symbols, DOCSTRING_LIMIT)
     references = mark_dependency_contexts(
         _references(lang, root, path, definitions, tag_matches, extra_matches), extra_matches)
     # ERROR nodes counted; a tree with only MISSING nodes (has_error, no ERROR) still counts once.
@@ -223,6 +229,8 @@ def _own_kind(definition: _Definition) -> str:
     """The kind a definition's capture and node type give it, before looking at its parent."""
     kind = _TAG_KINDS.get(definition.raw_kind, definition.raw_kind)
     node_type = definition.node.type
+    if kind == "method" and node_type == "function_item" and _parent_type(definition.node.parent) == "mod_item":
+        return "function"  # Rust's tags call every `fn` in a `{ .. }` body a method, a `mod`'s too
     if kind in ("class", "type"):
         if "struct" in node_type:
             return "struct"
@@ -231,6 +239,10 @@ def _own_kind(definition: _Definition) -> str:
         if "trait" in node_type or "interface" in node_type:
             return "interface"
     return kind
+
+
+def _parent_type(node: Node | None) -> str:
+    return node.parent.type if node is not None and node.parent is not None else ""
 
 
 def _signature(node: Node, data: bytes) -> str:
@@ -261,20 +273,7 @@ def _docstring(node: Node, docstring_node: Node | None) -> str:
         text = re.sub(r"^[rRbBuU]{0,2}(\"\"\"|'''|\"|')", "", text)
         text = re.sub(r"(\"\"\"|'''|\"|')$", "", text)
         return _clean_doc(text)
-    # Leading comments; an export/decorator wrapper may sit between them and the definition.
-    anchor = node
-    if anchor.parent is not None and anchor.parent.type in ("export_statement", "decorated_definition"):
-        anchor = anchor.parent
-    comments: list[str] = []
-    sibling = anchor.prev_named_sibling
-    expected_row = anchor.start_point[0]
-    while sibling is not None and "comment" in sibling.type and sibling.end_point[0] >= expected_row - 1:
-        comments.append(_text(sibling))
-        expected_row = sibling.start_point[0]
-        sibling = sibling.prev_named_sibling
-    if not comments:
-        return ""
-    return _clean_doc(_COMMENT_MARKERS.sub("", "\n".join(reversed(comments))))
+    return _clean_doc(leading_comment(node))
 
 
 def _clean_doc(text: str) -> str:

@@ -17,6 +17,7 @@ from functools import partial
 from pathlib import Path
 
 from kenning.indexer.extract import content_hash, parse_source
+from kenning.indexer.header_language import header_language, is_header
 from kenning.indexer.walker import Candidate, Refused, content_skip_reason, read_regular
 from kenning.models import ParsedFile
 
@@ -54,6 +55,7 @@ class ParseJob:
     known_hash: str | None
     max_line_length: int
     max_file_bytes: int
+    header_lean: str | None = None  # the project's hint for its `.h` files (WalkResult.header_lean)
 
 
 def parse_many(jobs: list[ParseJob], workers: int, enrich: Enrich | None = None) -> Iterator[Outcome]:
@@ -81,8 +83,9 @@ def parse_job(job: ParseJob, enrich: Enrich | None = None) -> Outcome:
         return Skipped(candidate.path, reason)
     if job.known_hash is not None and content_hash(data) == job.known_hash:
         return Unchanged(candidate.path, candidate.mtime_ns)
+    language = header_language(data, job.header_lean) if is_header(candidate.path) else candidate.language
     try:
-        parsed = parse_source(candidate.path, data, candidate.language, mtime_ns=candidate.mtime_ns)
+        parsed = parse_source(candidate.path, data, language, mtime_ns=candidate.mtime_ns)
         return parsed if enrich is None else replace(parsed, enrichment=enrich(parsed, data))
     except Exception:  # an extractor bug on one file must not end the run: that file is counted instead
         log.exception("extracting %s failed", candidate.path)
@@ -90,9 +93,11 @@ def parse_job(job: ParseJob, enrich: Enrich | None = None) -> Outcome:
 
 
 def jobs_for(
-    root: Path, candidates: Iterable[Candidate], known: dict[str, str], max_line_length: int, max_file_bytes: int
+    root: Path, candidates: Iterable[Candidate], known: dict[str, str], max_line_length: int, max_file_bytes: int,
+    header_lean: str | None = None,
 ) -> list[ParseJob]:
-    return [ParseJob(str(root), c, known.get(c.path), max_line_length, max_file_bytes) for c in candidates]
+    return [ParseJob(str(root), c, known.get(c.path), max_line_length, max_file_bytes, header_lean)
+            for c in candidates]
 
 
 def die_with_parent(parent_pid: int) -> None:

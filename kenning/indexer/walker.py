@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pathspec
 
+from kenning.indexer.header_language import project_lean
 from kenning.indexer.languages import language_for_path
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,11 @@ class Candidate:
 class WalkResult:
     candidates: list[Candidate] = field(default_factory=list)
     skipped: Counter = field(default_factory=Counter)
+
+    @property
+    def header_lean(self) -> str | None:
+        """"c" or "cpp" when the project's sources say which language its `.h` files are (header_language)."""
+        return project_lean((c.path, c.language) for c in self.candidates)
 
 
 def walk(root: Path, *, exclude: list[str], max_file_bytes: int) -> WalkResult:

@@ -25,6 +25,7 @@ from typing import Any
 
 from kenning.errors import InvalidInput
 from kenning.indexer.extract import parse_source
+from kenning.indexer.header_language import header_language, is_header
 from kenning.indexer.languages import language_for_path
 from kenning.indexer.rules import RuleError
 from kenning.models import GUARD_KINDS, ParsedFile, Symbol
@@ -81,7 +82,8 @@ class GuardOps:
         notices: list[str] = []
         if index["indexing"]:
             notices.append(f"{index['not_searchable']}: copies of code it has not written yet are not found")
-        parsed = parse_source(path, proposed.encode("utf-8"), spec.name)
+        data = proposed.encode("utf-8")
+        parsed = parse_source(path, data, header_language(data) if is_header(path) else spec.name)
         findings = self._rule_breaks(parsed, notices)  # first: a few lookups, whatever the file's size
         findings += self._duplicates(parsed, before, proposed, checked, notices, deadline, budget)
         findings.sort(key=lambda f: GUARD_KINDS.index(f["kind"]))

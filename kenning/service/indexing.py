@@ -11,6 +11,7 @@ from contextlib import ExitStack, nullcontext
 from dataclasses import dataclass, replace
 
 from kenning.indexer.extract import EXTRACTOR_VERSION
+from kenning.indexer.header_language import is_header
 from kenning.indexer.pipeline import Skipped, Unchanged, jobs_for, parse_many
 from kenning.indexer.resolve import Resolver
 from kenning.indexer.walker import BAD_IGNORE_LINE, walk
@@ -29,6 +30,7 @@ _BATCH = 200
 # so a run killed in between resolves on the next run even if no file changed.
 _DIRTY = "resolution_dirty"
 _EXTRACTOR = "extractor_version"
+_HEADER_LEAN = "header_lean"  # the project's lean when its `.h` files were parsed (header_language)
 # What every file's derived rows depend on besides its bytes: the extractor and the search-row recipe.
 _DERIVED_VERSION = f"{EXTRACTOR_VERSION}+{search_rows.ROWS_VERSION}"
 
@@ -53,12 +55,19 @@ def run_index(
         # Same size and mtime: unchanged without reading it. Otherwise the hash decides. An index
         # made by another extractor version trusts neither: every file is parsed again.
         current = store.get_meta(_EXTRACTOR) == _DERIVED_VERSION
+        # A `.h` file's language can follow the project's other files: when their lean moved (a first
+        # .c or C++ source), every header is parsed again too.
+        header_lean = walked.header_lean
+        lean = str(header_lean)
+        headers_stale = store.get_meta(_HEADER_LEAN) not in (None, lean)
         changed = [c for c in walked.candidates
-                   if not current or states.get(c.path, ("", -1, -1))[1:] != (c.size, c.mtime_ns)]
+                   if not current or (headers_stale and is_header(c.path))
+                   or states.get(c.path, ("", -1, -1))[1:] != (c.size, c.mtime_ns)]
         report.files_unchanged = len(walked.candidates) - len(changed)
         report.files_deleted = len(deleted)
-        known = {path: state[0] for path, state in states.items()} if current else {}
-        jobs = jobs_for(settings.root, changed, known, settings.max_line_length, settings.max_file_bytes)
+        known = {path: state[0] for path, state in states.items()
+                 if not (headers_stale and is_header(path))} if current else {}
+        jobs = jobs_for(settings.root, changed, known, settings.max_line_length, settings.max_file_bytes, header_lean)
 
         parsed: list[ParsedFile] = []
         touched: list[tuple[str, int]] = []
@@ -112,6 +121,7 @@ def run_index(
         with store.transaction() as conn:
             store.set_meta(conn, "last_indexed_at", str(time.time()))
             store.set_meta(conn, _EXTRACTOR, _DERIVED_VERSION)  # only now: a killed run re-parses again
+            store.set_meta(conn, _HEADER_LEAN, lean)
         # Rows written without search rows get them here; embedding (unless deferred) reports on `progress`.
         prepare_search(settings, store, progress)
         counts = store.counts()
