@@ -16,6 +16,7 @@ from kenning.memory import search_tables as tables
 from kenning.memory.index_store import writer_lock
 from kenning.models import SYMBOL_KINDS
 from kenning.service import probe as probes
+from kenning.service import probe_language
 from kenning.service.fusion import ranked_scores
 from kenning.service.search_index import SearchParts, embed_pending, parts_for, prepare_texts
 
@@ -105,22 +106,27 @@ class SearchOps:
     # -- exists ------------------------------------------------------------------------------
 
     def exists(self, code: str | None = None, description: str | None = None, name: str | None = None,
-               language: str | None = None, limit: int = 5) -> dict[str, Any]:
-        """Whether code like this is already in the project: verdict, candidates, index state."""
+               language: str | None = None, limit: int = 5, path: str | None = None) -> dict[str, Any]:
+        """Whether code like this is already in the project: verdict, candidates, index state.
+
+        The code's language is `language`, else the one `path` (the file the code is meant for) implies,
+        else inferred from the project's languages (`language_inferred` in the answer says so)."""
         limit = _check_limit(limit)
         code = probes.check_code(code)
         description = _check_text(description, "a description") if description is not None and description.strip() else None
         name = name.strip() if name and name.strip() else None
         if not (code or description or name):
             raise InvalidInput("exists needs at least one of code, description or name")
-        verdict, candidates = probes.find_existing(self, code, description, name, language, limit)
-        probe = {"name": name, "description": description, "language": language,
+        chosen = probe_language.resolve(language, path, code, self.store.language_counts)
+        verdict, candidates = probes.find_existing(self, code, description, name, chosen.name, limit)
+        probe = {"name": name, "description": description, "language": chosen.name,
                  "code_lines": code.count("\n") + 1 if code else 0}
         with self.store.transaction() as conn:
             query_id = audit.record_query(conn, probe, verdict, [
                 {k: c[k] for k in ("qualified_name", "path", "score", "match")} for c in candidates
             ])
-        return {"query_id": query_id, "verdict": verdict, "candidates": candidates, "index": self.index_state()}
+        return {"query_id": query_id, "verdict": verdict, "language": chosen.name,
+                "language_inferred": chosen.inferred, "candidates": candidates, "index": self.index_state()}
 
     def record_choice(self, query_id: str, choice: str, reason: str | None = None) -> dict[str, Any]:
         if choice not in audit.CHOICES:
