@@ -31,17 +31,16 @@ class ProbeLanguage:
 def resolve(language: str | None, path: str | None, code: str | None,
             project_languages: Callable[[], dict[str, int]]) -> ProbeLanguage:
     """The probe's language: `language` if given, else the one `path`'s extension implies, else (for
-    code) the best parse among the project's languages (`project_languages()`: language -> files)."""
+    code) the best parse among the project's languages (`project_languages()`: language -> files).
+    Only an unknown `language` is an error."""
     if language is not None:
         if language_named(language) is None:
             raise InvalidInput(f"unknown language {language!r}; use one of {', '.join(language_names())}")
         return ProbeLanguage(language)
-    if path is not None:
-        spec = language_for_path(path)
-        if spec is None:
-            raise InvalidInput(f"kenning parses no language from the extension of {path!r}; pass language "
-                               f"(one of {', '.join(language_names())}) or a path ending in a source extension")
+    spec = language_for_path(path) if path is not None else None
+    if spec is not None:
         return ProbeLanguage(spec.name)
+    # No path, or one whose extension no grammar claims (a Makefile, notes.txt): the code says.
     if not code:
         return ProbeLanguage(None)
     return ProbeLanguage(infer(code, project_languages()), inferred=True)
