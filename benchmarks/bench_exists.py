@@ -42,6 +42,7 @@ import tempfile
 import textwrap
 import time
 import tokenize
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -226,7 +227,8 @@ def main_languages(sample: int, keep: Path | None, seed: int, split: str, surfac
         started = time.perf_counter()
         report = service.index()
         print(f"index: {report.files_indexed + report.files_unchanged} files, {report.symbols} symbols "
-              f"({service.store.language_counts()}), embeddings included, in {time.perf_counter() - started:.1f}s")
+              f"({dict(Counter(f.language for f in service.store.files()))}), embeddings included, in "
+              f"{time.perf_counter() - started:.1f}s")
         by_end = {(s.path, s.end_line): s.qualified_name for s in service.store.all_symbols()}
         fingerprints = dict(service.store.conn.execute("SELECT qualified_name, fingerprint FROM symbols"))
         indexed = [f for f in corpus_functions(work, repos) if (f.path, f.node.end_point[0] + 1) in by_end]

@@ -11,7 +11,8 @@ held out; rxjs, the only TypeScript repository, is split by folder (src/internal
 held out).
 
 Probes, from sampled functions and methods of at least five lines:
-  T1 the function re-spaced: every token one space apart, line breaks kept, indentation doubled;
+  T1 the function re-spaced: runs of blanks made one space, indentation doubled, blank lines dropped
+     (tokens written together stay together: `a<b<c>>` split to `a<b<c> >` would be another program's text);
   T2 T1 with the function's own name, its parameters and its locals renamed (properties, fields, types
      and package names stay, as a rename refactoring leaves them);
   T3 T2 with one statement added at the top of the body.
@@ -134,7 +135,7 @@ def _respaced(fn: Function, names: dict[str, str] | None = None, added: str | No
         if b"\n" in gap:
             indent = gap.rsplit(b"\n", 1)[1].expandtabs(4)
             out.append("\n" + " " * (2 * len(indent)))
-        elif out:
+        elif gap:
             out.append(" ")
         text = fn.source[leaf.start_byte:leaf.end_byte].decode("utf-8", "replace")
         out.append(names.get(text, text) if leaf.type in ("identifier", "property_identifier", "field_identifier")

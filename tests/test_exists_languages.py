@@ -27,6 +27,18 @@ RENAMES = {"openShell": "showConsolePane", "consoleNode": "existingPane", "targe
            "historyPos": "cursor", "history": "entries", "consoleElement": "pane", "output": "log", "form": "box",
            "command": "field", "consoleOutput": "printed", "old": "previous", "e": "event"}
 SUPPORTED = ("javascript", "typescript", "python", "go")
+CART = """\
+export class Cart {
+  total(items, discount) {
+    const priceOf = (item) => item.price * item.quantity;
+    let sum = 0;
+    for (const item of items) {
+      sum += priceOf(item);
+    }
+    return discount ? sum - sum * discount : sum;
+  }
+}
+"""
 
 
 def renamed_open_shell() -> str:
@@ -44,6 +56,7 @@ def project(tmp_path_factory):
     shutil.copy(DEBUGGER_JS, root / "static" / "debugger.js")
     shutil.copy(FIXTURES / "typescript" / "greeter.ts", root / "static" / "greeter.ts")
     shutil.copytree(FIXTURES / "go" / "greeter", root / "greeter")
+    (root / "static" / "cart.js").write_text(CART, encoding="utf-8")
     service = Service.from_settings(Settings.load(root, embed_on_index=True))
     service.index()
     service.close()
@@ -104,6 +117,14 @@ def test_every_json_body_refuses_a_field_it_does_not_take(client):
 def test_a_path_without_a_source_extension_leaves_the_language_to_the_code(service):
     answer = service.exists(code=renamed_open_shell(), path="notes.txt")
     assert (answer["language"], answer["language_inferred"], answer["verdict"]) == ("javascript", True, "exists")
+
+
+def test_a_method_sent_on_its_own_is_the_method_not_its_nested_function(service):
+    method = CART.split("\n", 1)[1].rsplit("}", 1)[0]  # `total(items, discount) {...}` without its class
+    renamed = re.sub(r"\b(total|items|discount|sum)\b", lambda m: m.group(1).upper() + "_", method)
+    answer = service.exists(code=renamed)
+    assert answer["language"] == "javascript" and answer["verdict"] == "exists"
+    assert answer["candidates"][0]["qualified_name"] == "static.cart.Cart.total"
 
 
 @pytest.mark.parametrize("code, language", [

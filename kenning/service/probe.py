@@ -225,13 +225,25 @@ def _public(c: _Candidate, symbol, callers: dict[str, int], verdict: str) -> dic
                               "callers": callers.get(symbol.qualified_name, 0)}
 
 
+_METHOD_LANGUAGES = frozenset({"javascript", "typescript", "tsx"})
+_CLASS_OPEN, _CLASS_CLOSE = b"class _ {\n", b"\n}\n"
+
+
 def _probe(code: str, language: str) -> tuple[str, str, str, str, str, str]:
     """(signature, docstring, code words, shape, fingerprint, name) of the probe's main definition, the
     first three as the index keeps them for its symbols (`search_rows.for_file`)."""
     spec = language_named(language)  # resolved by the caller (probe_language.resolve)
     data = code.encode("utf-8")
-    parsed = parse_source(str(PurePosixPath("probe").with_suffix(spec.extensions[0])), data, language)
+    path = str(PurePosixPath("probe").with_suffix(spec.extensions[0]))
+    parsed = parse_source(path, data, language)
     top = [s for s in parsed.symbols if s.parent is None]
+    if parsed.parse_errors and language in _METHOD_LANGUAGES:
+        # A method sent on its own (`name(args) { ... }`) is no valid top-level code here, and its nested
+        # functions would stand for it: read it inside a class, as it was written.
+        wrapped = parse_source(path, _CLASS_OPEN + data + _CLASS_CLOSE, language)
+        if wrapped.parse_errors < parsed.parse_errors:
+            data, parsed = _CLASS_OPEN + data + _CLASS_CLOSE, wrapped
+            top = [s for s in parsed.symbols if s.parent == f"{parsed.module}._"]
     if top:
         main = max(top, key=lambda s: s.end_line - s.start_line)
         words = search_rows.body_words(search_rows.file_lines(data), main.start_line, main.end_line)
