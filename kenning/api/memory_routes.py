@@ -13,7 +13,7 @@ from pydantic import Field
 
 from kenning.api.code_routes import ServiceDep
 from kenning.api.errors import ERROR_RESPONSES
-from kenning.api.schemas import PROJECT_FILE_PATTERN, StrictModel
+from kenning.api.schemas import StrictModel
 from kenning.models import SYMBOL_KINDS
 from kenning.service.probe_language import PROBE_LANGUAGES
 
@@ -41,7 +41,7 @@ class ExistsIn(StrictModel):
     limit: Annotated[int, Field(ge=1, le=50)] = 5
     language: ProbeLanguage | None = Field(
         None, description="The code's language; default: the one `path` implies, else inferred from the code.")
-    path: Annotated[str, Field(max_length=4_096, pattern=PROJECT_FILE_PATTERN)] | None = Field(
+    path: Annotated[str, Field(max_length=4_096)] | None = Field(
         None, description="The file the code is meant for; its extension gives the language.")
 
 
