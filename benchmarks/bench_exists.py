@@ -262,7 +262,7 @@ def _report_surface(name: str, ask, probes: list, fingerprints: dict[str, str], 
         row["top1"].append(top == [target])
         row["clone"].append(top == [target] or bool(top) and fingerprints.get(top[0]) == fingerprints.get(target))
         row["exists"].append(answer["verdict"] == "exists")
-        row["language"].append(answer.get("language", language) == language)
+        row["language"].append(answer.get("language") == language)  # an answer without one (older servers): wrong
         if show_misses and (top != [target] or answer["verdict"] != "exists"):
             print(f"  MISS {name} {kind} {target}: got {top} ({answer['verdict']}, read as {answer.get('language')})")
     print(f"surface {name}" + (" (language given)" if name == "service" else " (no language: inferred)"))
@@ -279,7 +279,8 @@ if __name__ == "__main__":
     parser.add_argument("--keep", type=Path, help="build (or reuse) the stripped, indexed corpus here")
     parser.add_argument("--seed", type=int, default=11, help="sampling seed")
     parser.add_argument("--split", choices=("all", "tune", "holdout"), default="all",
-                        help="sample from one fixed half of the functions (tune) or the other (holdout)")
+                        help="sample from one fixed half (tune) or the other (holdout): of the functions (stdlib), "
+                             "of the repositories (js-ts-go)")
     parser.add_argument("--misses", action="store_true", help="print every miss and false 'exists'")
     parser.add_argument("--corpora", choices=("stdlib", "js-ts-go"), default="stdlib",
                         help="the standard library's Python (T1-T4 and negatives) or JavaScript, TypeScript and Go")
