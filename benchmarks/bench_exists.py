@@ -19,6 +19,15 @@ tells the user the code exists. Both are printed; docs/benchmarks.md reports bot
 hash of the qualified name), so parameters tuned on one half can be checked on the other.
 
     .venv/bin/python benchmarks/bench_exists.py [--sample 100] [--seed 11] [--split all|tune|holdout]
+
+`--corpora js-ts-go` runs T1-T3 instead on JavaScript, TypeScript and Go repositories (exists_corpora.py
+lists them and their tune / held-out halves, which are by repository), indexed together as one project,
+through each of `--surfaces service,http,mcp` (exists_surfaces.py): in process with the language given,
+and over HTTP and MCP with no language, so the server infers it. Per surface, language and probe kind it
+reports top-1 (strict: the sampled definition itself; clone-aware as above), the "exists" rate, how often
+the answer's language was the file's, and latency:
+
+    .venv/bin/python benchmarks/bench_exists.py --corpora js-ts-go --sample 60 --surfaces service,http,mcp
 """
 
 from __future__ import annotations
@@ -33,10 +42,13 @@ import tempfile
 import textwrap
 import time
 import tokenize
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
 from bench_search import DEFAULT_PACKAGES, STDLIB, strip_tree
+from exists_corpora import copy_corpora, fetch_npm, functions as corpus_functions, probes as corpus_probes
+from exists_surfaces import SURFACES, surface
 
 from kenning.service import Service
 from kenning.settings import Settings
@@ -204,13 +216,81 @@ def run_probes(service: Service, probes: list, show_misses: bool = False) -> Non
     print(f"exists latency: p50 {np.percentile(times, 50) * 1000:.1f} ms, p95 {np.percentile(times, 95) * 1000:.1f} ms")
 
 
+def main_languages(sample: int, keep: Path | None, seed: int, split: str, surfaces: list[str], npm: Path,
+                   show_misses: bool = False) -> None:
+    """T1-T3 on the JavaScript, TypeScript and Go corpora, through each surface."""
+    rng = random.Random(seed)
+    work = keep or Path(tempfile.mkdtemp(prefix="kenning-bench-exists-languages-"))
+    try:
+        repos = copy_corpora(fetch_npm(npm), work, split)
+        service = Service.from_settings(Settings.load(work))
+        started = time.perf_counter()
+        report = service.index()
+        print(f"index: {report.files_indexed + report.files_unchanged} files, {report.symbols} symbols "
+              f"({dict(Counter(f.language for f in service.store.files()))}), embeddings included, in "
+              f"{time.perf_counter() - started:.1f}s")
+        by_end = {(s.path, s.end_line): s.qualified_name for s in service.store.all_symbols()}
+        fingerprints = dict(service.store.conn.execute("SELECT qualified_name, fingerprint FROM symbols"))
+        indexed = [f for f in corpus_functions(work, repos) if (f.path, f.node.end_point[0] + 1) in by_end]
+        probes = []
+        for language in sorted({f.language for f in indexed}):
+            pool = [f for f in indexed if f.language == language]
+            for fn in rng.sample(pool, min(sample, len(pool))):
+                target = by_end[(fn.path, fn.node.end_point[0] + 1)]
+                probes += [(language, kind, target, code) for kind, code in corpus_probes(fn).items()]
+        service.close()  # the servers below open the index themselves
+        for name in surfaces:
+            service = Service.from_settings(Settings.load(work))
+            with surface(name, service, work) as ask:
+                ask(probes[0][3], probes[0][0])  # loads the model before the clock starts
+                _report_surface(name, ask, probes, fingerprints, show_misses)
+            service.close()
+    finally:
+        if keep is None:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def _report_surface(name: str, ask, probes: list, fingerprints: dict[str, str], show_misses: bool) -> None:
+    rows: dict[tuple[str, str], dict[str, list]] = {}
+    times = []
+    for language, kind, target, code in probes:
+        started = time.perf_counter()
+        answer = ask(code, language)
+        times.append(time.perf_counter() - started)
+        top = [c["qualified_name"] for c in answer["candidates"][:1]]
+        row = rows.setdefault((language, kind), {"top1": [], "clone": [], "exists": [], "language": []})
+        row["top1"].append(top == [target])
+        row["clone"].append(top == [target] or bool(top) and fingerprints.get(top[0]) == fingerprints.get(target))
+        row["exists"].append(answer["verdict"] == "exists")
+        row["language"].append(answer.get("language") == language)  # an answer without one (older servers): wrong
+        if show_misses and (top != [target] or answer["verdict"] != "exists"):
+            print(f"  MISS {name} {kind} {target}: got {top} ({answer['verdict']}, read as {answer.get('language')})")
+    print(f"surface {name}" + (" (language given)" if name == "service" else " (no language: inferred)"))
+    for (language, kind), row in sorted(rows.items()):
+        print(f"  {language:>10} {kind}: n={len(row['top1'])}  top-1 {np.mean(row['top1']):.3f} (clone-aware "
+              f"{np.mean(row['clone']):.3f})  exists {np.mean(row['exists']):.3f}  language right "
+              f"{np.mean(row['language']):.3f}")
+    print(f"  exists latency: p50 {np.percentile(times, 50) * 1000:.1f} ms, p95 {np.percentile(times, 95) * 1000:.1f} ms")
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sample", type=int, default=100)
     parser.add_argument("--keep", type=Path, help="build (or reuse) the stripped, indexed corpus here")
     parser.add_argument("--seed", type=int, default=11, help="sampling seed")
     parser.add_argument("--split", choices=("all", "tune", "holdout"), default="all",
-                        help="sample from one fixed half of the functions (tune) or the other (holdout)")
+                        help="sample from one fixed half (tune) or the other (holdout): of the functions (stdlib), "
+                             "of the repositories (js-ts-go)")
     parser.add_argument("--misses", action="store_true", help="print every miss and false 'exists'")
+    parser.add_argument("--corpora", choices=("stdlib", "js-ts-go"), default="stdlib",
+                        help="the standard library's Python (T1-T4 and negatives) or JavaScript, TypeScript and Go")
+    parser.add_argument("--surfaces", default="service",
+                        help=f"with --corpora js-ts-go: comma-separated, of {', '.join(SURFACES)}")
+    parser.add_argument("--npm", type=Path, default=Path(tempfile.gettempdir()) / "kenning-bench-npm",
+                        help="where npm installs the JavaScript and TypeScript corpora")
     args = parser.parse_args()
-    main(args.sample, args.keep, args.seed, args.split, args.misses)
+    if args.corpora == "stdlib":
+        main(args.sample, args.keep, args.seed, args.split, args.misses)
+    else:
+        main_languages(args.sample, args.keep, args.seed, args.split, args.surfaces.split(","), args.npm,
+                       args.misses)

@@ -105,6 +105,18 @@ def request(url: str, body: dict | None = None) -> dict:
         return json.loads(answer.read())
 
 
+def wait_for_health(server: subprocess.Popen, base: str) -> None:
+    """Until the `kenning serve` process answers /health; exit with its stderr if it dies first."""
+    while True:
+        try:
+            request(f"{base}/health")
+            return
+        except OSError:
+            if server.poll() is not None:
+                sys.exit(f"kenning serve exited: {server.stderr.read()[-2000:]}")
+            time.sleep(0.1)
+
+
 def memory(pid: int) -> dict[str, float]:
     fields = {}
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -124,14 +136,7 @@ def serve_and_measure(root: Path, env: dict[str, str], queries: list[str], codes
     base = f"http://127.0.0.1:{port}"
     try:
         started = time.perf_counter()
-        while True:
-            try:
-                request(f"{base}/health")
-                break
-            except OSError:
-                if server.poll() is not None:
-                    sys.exit(f"kenning serve exited: {server.stderr.read()[-2000:]}")
-                time.sleep(0.1)
+        wait_for_health(server, base)
         result = {"ready_s": time.perf_counter() - started, "rss_idle_mb": memory(server.pid)["VmRSS"]}
         started = time.perf_counter()
         request(f"{base}/search?" + urllib.parse.urlencode({"q": "warm up the model", "limit": 10}))

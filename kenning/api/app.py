@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Iterable
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.responses import HTMLResponse
 from starlette.types import ASGIApp
 
@@ -14,6 +14,7 @@ from kenning.api import code_routes, guard_routes, memory_routes, rules_routes
 from kenning.api.docs_page import render_docs
 from kenning.api.errors import install_error_handlers
 from kenning.api.host_check import LOOPBACK_NAMES, HostGuard
+from kenning.api.query_params import no_unknown_query_parameters
 from kenning.api.security import DEFAULT_MAX_BODY_BYTES, BearerToken, BodyLimit
 from kenning.api.web import install as install_web
 from kenning.service import Service
@@ -49,7 +50,7 @@ def create_app(
     app.state.service = service
     install_error_handlers(app)
     for module in ROUTERS:
-        app.include_router(module.router)
+        app.include_router(module.router, dependencies=[Depends(no_unknown_query_parameters)])
 
     @app.get("/docs", include_in_schema=False, response_class=HTMLResponse)
     def docs() -> str:

@@ -28,6 +28,15 @@ def error_response(status: int, kind: str, message: str) -> JSONResponse:
     return JSONResponse({"error": {"type": kind, "message": message}}, status_code=status)
 
 
+def describe_problem(err: dict) -> str:
+    """One validation problem as `where: what`, without pydantic's help URLs."""
+    where = ".".join(str(p) for p in err["loc"])
+    if err["type"] == "extra_forbidden":
+        what = "query parameter" if err["loc"][:1] == ("query",) else "field"
+        return f"{where}: unknown {what} {str(err['loc'][-1])!r}; remove it (/docs lists what this route takes)"
+    return f"{where}: {err['msg']}"
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(KenningError)
     async def kenning_error(_: Request, e: KenningError) -> JSONResponse:
@@ -36,9 +45,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, e: RequestValidationError) -> JSONResponse:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in e.errors()
-        )
+        problems = "; ".join(describe_problem(err) for err in e.errors())
         # A malformed path (a '..' escape, a blank name) is bad input like any the service refuses: 400.
         # Malformed query parameters or bodies are 422, as FastAPI clients expect.
         in_path = all(err["loc"][:1] == ("path",) for err in e.errors())

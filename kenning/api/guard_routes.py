@@ -5,18 +5,18 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from kenning.api.code_routes import ServiceDep
 from kenning.api.errors import ERROR_RESPONSES
-from kenning.api.schemas import PROJECT_FILE_PATTERN
+from kenning.api.schemas import PROJECT_FILE_PATTERN, StrictModel
 from kenning.models import GUARD_KINDS
 
 router = APIRouter(responses=ERROR_RESPONSES)
 Text = Annotated[str, Field(max_length=1_000_000)]
 
 
-class GuardIn(BaseModel):
+class GuardIn(StrictModel):
     # Exactly one of content and diff: the schema says it too (the service enforces it).
     model_config = {"json_schema_extra": {"oneOf": [
         {"required": [given], "properties": {given: {"type": "string"}, other: {"type": "null"}}}

@@ -9,15 +9,18 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from kenning.api.code_routes import ServiceDep
 from kenning.api.errors import ERROR_RESPONSES
+from kenning.api.schemas import StrictModel
 from kenning.models import SYMBOL_KINDS
+from kenning.service.probe_language import PROBE_LANGUAGES
 
 router = APIRouter(responses=ERROR_RESPONSES)
 Json = dict[str, Any]
 Kind = Literal[SYMBOL_KINDS]  # type: ignore[valid-type]  # the tuple spreads into the Literal
+ProbeLanguage = Literal[PROBE_LANGUAGES]  # type: ignore[valid-type]
 Id = Annotated[str, Path(pattern=r"^[0-9]{1,9}$", description="The number of the decision or task, e.g. 0007.")]
 Small = Annotated[int, Query(ge=1, le=100)]
 Short = Annotated[str, Field(min_length=1, max_length=500, pattern=r"\w")]
@@ -26,7 +29,7 @@ Required = Annotated[str, Field(min_length=1, max_length=20_000, pattern=r"\w")]
 Item = Annotated[str, Field(min_length=1, max_length=2_000, pattern=r"\w")]
 
 
-class ExistsIn(BaseModel):
+class ExistsIn(StrictModel):
     # "At least one of" is part of the contract, so the schema says it too (the service enforces it).
     model_config = {"json_schema_extra": {"anyOf": [
         {"required": [key], "properties": {key: {"type": "string", "pattern": r"\w"}}}
@@ -36,9 +39,13 @@ class ExistsIn(BaseModel):
     code: Long | None = None
     name: Annotated[str, Field(max_length=200)] | None = None
     limit: Annotated[int, Field(ge=1, le=50)] = 5
+    language: ProbeLanguage | None = Field(
+        None, description="The code's language; default: the one `path` implies, else inferred from the code.")
+    path: Annotated[str, Field(max_length=4_096)] | None = Field(
+        None, description="The file the code is meant for; its extension gives the language.")
 
 
-class DecisionIn(BaseModel):
+class DecisionIn(StrictModel):
     title: Short
     context: Required
     decision: Required
@@ -47,19 +54,19 @@ class DecisionIn(BaseModel):
     links: list[Annotated[str, Field(max_length=1_000)]] = Field(default_factory=list, max_length=50)
 
 
-class DecisionPatch(BaseModel):
+class DecisionPatch(StrictModel):
     # 'superseded' is not settable: superseding records the successor, which a status change cannot.
     status: Literal["proposed", "accepted", "rejected", "deprecated"]
 
 
-class TaskIn(BaseModel):
+class TaskIn(StrictModel):
     title: Short
     description: Long = ""
     priority: Literal["high", "medium", "low"] = "medium"
     acceptance: list[Item] = Field(default_factory=list, max_length=50)
 
 
-class TaskPatch(BaseModel):
+class TaskPatch(StrictModel):
     model_config = {"json_schema_extra": {"anyOf": [{"required": [key], "properties": {key: {"not": {"type": "null"}}}}
                                                     for key in ("status", "note", "tick")]}}
     status: Literal["open", "in_progress", "blocked", "dropped"] | None = None
@@ -67,7 +74,7 @@ class TaskPatch(BaseModel):
     tick: Annotated[int, Field(ge=1, le=1_000)] | None = None
 
 
-class CompleteIn(BaseModel):
+class CompleteIn(StrictModel):
     # Forcing past failing checks needs a written reason; the schema says so as well as the service.
     model_config = {"json_schema_extra": {
         "if": {"required": ["force"], "properties": {"force": {"const": True}}},
@@ -77,7 +84,7 @@ class CompleteIn(BaseModel):
     reason: Item | None = None
 
 
-class HandoffIn(BaseModel):
+class HandoffIn(StrictModel):
     summary: Required
     next_steps: list[Item] = Field(default_factory=list, max_length=50)
     open_questions: list[Item] = Field(default_factory=list, max_length=50)
@@ -93,7 +100,8 @@ def search(service: ServiceDep, q: Annotated[str, Query(min_length=1, max_length
 @router.post("/exists", response_model=Json, tags=["search"])
 def exists(service: ServiceDep, body: ExistsIn) -> Json:
     """Whether code like this already exists: verdict, candidates, query_id."""
-    return service.exists(code=body.code, description=body.description, name=body.name, limit=body.limit)
+    return service.exists(code=body.code, description=body.description, name=body.name, limit=body.limit,
+                          language=body.language, path=body.path)
 
 
 DecisionStatus = Literal["proposed", "accepted", "rejected", "superseded", "deprecated"]

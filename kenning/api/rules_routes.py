@@ -5,17 +5,17 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from kenning.api.code_routes import ServiceDep
 from kenning.api.errors import ERROR_RESPONSES
-from kenning.api.schemas import PROJECT_FILE_PATTERN
+from kenning.api.schemas import PROJECT_FILE_PATTERN, StrictModel
 
 router = APIRouter(responses=ERROR_RESPONSES)
 Json = dict[str, Any]
 
 
-class CheckIn(BaseModel):
+class CheckIn(StrictModel):
     path: Annotated[str, Field(min_length=1, max_length=4_096, pattern=PROJECT_FILE_PATTERN,
                                description="The file, relative to the root; '..' and absolute paths are refused.")]
     imports: Annotated[
@@ -24,7 +24,7 @@ class CheckIn(BaseModel):
     ]
 
 
-class ChoiceIn(BaseModel):
+class ChoiceIn(StrictModel):
     # Writing new code despite a match needs a reason; the schema says so too (the service enforces it).
     model_config = {"json_schema_extra": {
         "if": {"required": ["choice"], "properties": {"choice": {"const": "wrote_new"}}},

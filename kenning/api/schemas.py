@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class StrictModel(BaseModel):
+    """A request body: a field the route does not take is a 422 naming it, never silently dropped."""
+    model_config = ConfigDict(extra="forbid")
 
 
 # A project file as a request body names it: relative, '/'-separated, no '.', '..' or empty part, no

@@ -11,6 +11,7 @@ import typer
 from kenning.cli.app import JsonOption, RootOption, app, emit_json, open_service, run_with_progress, stderr, stdout
 from kenning.errors import InvalidInput
 from kenning.service.probe import MAX_CODE_BYTES
+from kenning.service.probe_language import PROBE_LANGUAGES
 
 
 @app.command()
@@ -42,17 +43,23 @@ def exists(
     code: Annotated[str | None, typer.Option("--code", help="'-' reads the code from standard input.")] = None,
     description: Annotated[str | None, typer.Option(help="What the code does, in words.")] = None,
     name: Annotated[str | None, typer.Option(help="The name you would give it.")] = None,
-    language: Annotated[str | None, typer.Option(help="Language of the code (default: python).")] = None,
+    language: Annotated[str | None, typer.Option(
+        help=f"Language of the code: {', '.join(PROBE_LANGUAGES)} (default: from --path, else inferred).")] = None,
+    path: Annotated[str | None, typer.Option("--path", help="The file the code is meant for; its extension "
+                                                            "gives the language.")] = None,
     limit: Annotated[int, typer.Option(help="Most candidates to show.")] = 5,
     as_json: JsonOption = False,
 ) -> None:
     """Does this already exist? Verdict exists / similar / none, with candidates."""
     blob = _read_code(code_file, code)
-    answer = open_service(root).exists(code=blob, description=description, name=name, language=language, limit=limit)
+    answer = open_service(root).exists(code=blob, description=description, name=name, language=language, limit=limit,
+                                       path=path)
     if as_json:
         emit_json(answer)
         return
-    stdout.print(f"verdict: {answer['verdict']}  (query id {answer['query_id']})", markup=False)
+    inferred = " inferred" if answer["language_inferred"] else ""
+    read_as = f", code read as {answer['language']}{inferred}" if blob and answer["language"] else ""
+    stdout.print(f"verdict: {answer['verdict']}  (query id {answer['query_id']}{read_as})", markup=False)
     for c in answer["candidates"]:
         stdout.print(f"  {c['score']:.2f} {c['qualified_name']}  {c['path']}:{c['start_line']}"
                      f"  [{', '.join(c['match'])}; {c['callers']} callers]", markup=False)

@@ -12,22 +12,29 @@ from kenning.errors import InvalidInput
 from kenning.mcp.errors import tool_errors
 from kenning.mcp.outputs import compact_data
 from kenning.service import Service
+from kenning.service.probe_language import PROBE_LANGUAGES
 
 Answer = Annotated[CallToolResult, dict[str, Any]]
 Text = Annotated[str, Field(min_length=1, max_length=20_000)]
 Limit = Annotated[int, Field(ge=1, le=50)]
+ProbeLanguage = Literal[PROBE_LANGUAGES]  # type: ignore[valid-type]
 
 
 def register(server: MCPServer, service: Service) -> None:
     @server.tool()
     def find_existing(description: Annotated[str | None, Field(max_length=2_000)] = None,
                       code: Annotated[str | None, Field(max_length=20_000)] = None,
-                      name: Annotated[str | None, Field(max_length=200)] = None, limit: Limit = 5) -> Answer:
+                      name: Annotated[str | None, Field(max_length=200)] = None, limit: Limit = 5,
+                      language: Annotated[ProbeLanguage | None, Field(
+                          description="The code's language; default: the one path implies, else inferred.")] = None,
+                      path: Annotated[str | None, Field(max_length=4_096, description=(
+                          "The file the code is meant for; its extension gives the language."))] = None) -> Answer:
         """Before writing a new function or class, ask whether the project already has one: pass what it
         should do (description), a draft (code) and/or an intended name. Answers a verdict (exists / similar /
         none; unknown while an index run has found nothing yet) with candidates to reuse, and a query_id."""
         with tool_errors():
-            return compact_data(service.exists(code=code, description=description, name=name, limit=limit))
+            return compact_data(service.exists(code=code, description=description, name=name, limit=limit,
+                                               language=language, path=path))
 
     @server.tool()
     def search_code(query: Annotated[str, Field(min_length=1, max_length=2_000)], limit: Limit = 10,

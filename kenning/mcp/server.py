@@ -9,6 +9,7 @@ from mcp.server.mcpserver import MCPServer
 
 from kenning import __version__
 from kenning.mcp import code_tools, memory_tools, resources, rules_tools
+from kenning.mcp.strict_server import StrictServer
 from kenning.service import Service
 
 INSTRUCTIONS = (
@@ -22,7 +23,7 @@ TOOL_MODULES = (code_tools, memory_tools, rules_tools)
 
 
 def build_server(service: Service) -> MCPServer:
-    server = MCPServer("kenning", instructions=INSTRUCTIONS, version=__version__, log_level="WARNING")
+    server = StrictServer("kenning", instructions=INSTRUCTIONS, version=__version__, log_level="WARNING")
     for module in TOOL_MODULES:
         module.register(server, service)
     resources.register(server, service)

@@ -268,6 +268,11 @@ class IndexStore:
             "edges": one("SELECT COUNT(*) FROM refs WHERE target IS NOT NULL"),
         }
 
+    def language_counts(self) -> dict[str, int]:
+        """Indexed files per language, most files first."""
+        rows = self.conn.execute("SELECT language, COUNT(*) AS n FROM files GROUP BY language ORDER BY n DESC, language")
+        return dict(rows.fetchall())
+
     def files(self) -> list[FileRecord]:
         rows = self.conn.execute(
             "SELECT path, language, module, content_hash, size, mtime_ns, parse_errors FROM files ORDER BY path"

@@ -28,7 +28,7 @@ from typing import Any
 from kenning.errors import InvalidInput
 from kenning.indexer.extract import parse_source
 from kenning.indexer.fingerprint import fingerprint, shape, tokenize
-from kenning.indexer.languages import LANGUAGES
+from kenning.indexer.languages import language_named
 from kenning.memory import lexical, minhash, search_rows
 from kenning.memory import search_tables as tables
 from kenning.memory.embeddings import embedding_text
@@ -114,7 +114,7 @@ def check_code(code: str | bytes | None) -> str | None:
     return code if code.strip() else None
 
 
-def code_vectors(ops, codes: list[str], language: str | None) -> list | None:
+def code_vectors(ops, codes: list[str], language: str) -> list | None:
     """One batch of embeddings for several code probes (None until anything is embedded): the guard
     looks up every definition a change adds, and one encode call costs far less than one per probe."""
     if not codes or not tables.anything_embedded(ops.store.conn):
@@ -225,16 +225,25 @@ def _public(c: _Candidate, symbol, callers: dict[str, int], verdict: str) -> dic
                               "callers": callers.get(symbol.qualified_name, 0)}
 
 
-def _probe(code: str, language: str | None) -> tuple[str, str, str, str, str, str]:
+_METHOD_LANGUAGES = frozenset({"javascript", "typescript", "tsx"})
+_CLASS_OPEN, _CLASS_CLOSE = b"class _ {\n", b"\n}\n"
+
+
+def _probe(code: str, language: str) -> tuple[str, str, str, str, str, str]:
     """(signature, docstring, code words, shape, fingerprint, name) of the probe's main definition, the
     first three as the index keeps them for its symbols (`search_rows.for_file`)."""
-    language = language or "python"
-    spec = next((s for s in LANGUAGES if s.name == language), None)
-    if spec is None:
-        raise InvalidInput(f"unknown language {language!r}; use one of {', '.join(s.name for s in LANGUAGES)}")
+    spec = language_named(language)  # resolved by the caller (probe_language.resolve)
     data = code.encode("utf-8")
-    parsed = parse_source(str(PurePosixPath("probe").with_suffix(spec.extensions[0])), data, language)
+    path = str(PurePosixPath("probe").with_suffix(spec.extensions[0]))
+    parsed = parse_source(path, data, language)
     top = [s for s in parsed.symbols if s.parent is None]
+    if parsed.parse_errors and language in _METHOD_LANGUAGES:
+        # A method sent on its own (`name(args) { ... }`) is no valid top-level code here, and its nested
+        # functions would stand for it: read it inside a class, as it was written.
+        wrapped = parse_source(path, _CLASS_OPEN + data + _CLASS_CLOSE, language)
+        if wrapped.parse_errors < parsed.parse_errors:
+            data, parsed = _CLASS_OPEN + data + _CLASS_CLOSE, wrapped
+            top = [s for s in parsed.symbols if s.parent == f"{parsed.module}._"]
     if top:
         main = max(top, key=lambda s: s.end_line - s.start_line)
         words = search_rows.body_words(search_rows.file_lines(data), main.start_line, main.end_line)

@@ -16,6 +16,7 @@ from kenning.memory import search_tables as tables
 from kenning.memory.index_store import writer_lock
 from kenning.models import SYMBOL_KINDS
 from kenning.service import probe as probes
+from kenning.service import probe_language
 from kenning.service.freshness import not_searchable
 from kenning.service.fusion import ranked_scores
 from kenning.service.search_index import SearchParts, embed_pending, parts_for, prepare_texts
@@ -111,8 +112,11 @@ class SearchOps:
     # -- exists ------------------------------------------------------------------------------
 
     def exists(self, code: str | None = None, description: str | None = None, name: str | None = None,
-               language: str | None = None, limit: int = 5) -> dict[str, Any]:
-        """Whether code like this is already in the project: verdict, candidates, index state. While an
+               language: str | None = None, limit: int = 5, path: str | None = None) -> dict[str, Any]:
+        """Whether code like this is already in the project: verdict, candidates, index state.
+
+        The code's language is `language`, else the one `path` (the file the code is meant for) implies,
+        else inferred from the project's languages (`language_inferred` in the answer says so). While an
         index run is under way a "none" is "unknown", and a note says what is not searchable yet."""
         limit = _check_limit(limit)
         code = probes.check_code(code)
@@ -121,7 +125,8 @@ class SearchOps:
         if not (code or description or name):
             raise InvalidInput("exists needs at least one of code, description or name")
         index = self.index_state()  # before the lookup: a run that ends during it must not go unmentioned
-        verdict, candidates = probes.find_existing(self, code, description, name, language, limit)
+        chosen = probe_language.resolve(language, path, code, self.store.language_counts)
+        verdict, candidates = probes.find_existing(self, code, description, name, chosen.name, limit)
         answer: dict[str, Any] = {}
         if index["indexing"]:
             # Found nothing in an index still being written is no evidence that nothing exists.
@@ -129,12 +134,13 @@ class SearchOps:
             answer["note"] = (f"{index['not_searchable']}: " + (
                 "nothing found in what is searchable so far, which is not a 'none'" if verdict == "unknown"
                 else "more candidates may appear") + "; ask again when index.indexing is false")
-        probe = {"name": name, "description": description, "language": language,
+        probe = {"name": name, "description": description, "language": chosen.name,
                  "code_lines": code.count("\n") + 1 if code else 0}
         query_id = self.audit.record_query(probe, verdict, [  # type: ignore[attr-defined]
             {k: c[k] for k in ("qualified_name", "path", "score", "match")} for c in candidates
         ])
-        return {"query_id": query_id, "verdict": verdict, "candidates": candidates, **answer, "index": index}
+        return {"query_id": query_id, "verdict": verdict, "language": chosen.name,
+                "language_inferred": chosen.inferred, "candidates": candidates, **answer, "index": index}
 
     def record_choice(self, query_id: str, choice: str, reason: str | None = None) -> dict[str, Any]:
         if choice not in audit.CHOICES:
