@@ -22,10 +22,10 @@ from kenning.errors import InvalidInput, StorageError
 from kenning.memory.cache_refresh import Snapshot, Source, Watched, decode, refresh
 from kenning.memory.decisions import DecisionLog
 from kenning.memory.tasks import TaskBoard
-from kenning.models import Decision, Task
+from kenning.models import Decision, Problem, Task
 
 CACHE_NAME = "memory-cache.sqlite3"
-_SCHEMA_VERSION = 4
+_SCHEMA_VERSION = 5  # 5: decisions read from ADR folders carry their folder's id prefix
 _SCHEMA = """
 CREATE TABLE items (
     id INTEGER PRIMARY KEY,
@@ -86,7 +86,7 @@ class Page:
 
     items: list
     total: int
-    problems: list[str]
+    problems: list[Problem]
 
 
 class MemoryView:
@@ -180,11 +180,11 @@ class MemoryView:
         row = self.conn.execute("SELECT generation FROM generations WHERE kind = ?", (kind,)).fetchone()
         return row[0] if row else 0
 
-    def problems(self, kind: str) -> list[str]:
-        """Why each file of a kind ('decision' or 'task') that does not read fails."""
+    def problems(self, kind: str) -> list[Problem]:
+        """Each file of a kind ('decision' or 'task') that does not read, and why."""
         rows = self.conn.execute(
-            "SELECT problem FROM items WHERE kind = ? AND problem IS NOT NULL ORDER BY key", (kind,))
-        return [problem for (problem,) in rows]
+            "SELECT key, problem FROM items WHERE kind = ? AND problem IS NOT NULL ORDER BY key", (kind,))
+        return [Problem(key, problem) for key, problem in rows]
 
 
 class MemoryCache:

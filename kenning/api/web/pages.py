@@ -14,12 +14,13 @@ from fastapi.responses import HTMLResponse
 from kenning.api.code_routes import ServiceDep
 from kenning.api.web import svg
 from kenning.api.web.render import PageRoute, page
-from kenning.models import DECISION_STATUSES, TASK_STATUSES, Symbol
+from kenning.models import DECISION_ID_PATTERN, DECISION_STATUSES, TASK_STATUSES, Symbol
 from kenning.service import graph_views, review
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False, default_response_class=HTMLResponse)
 
 Id = Annotated[str, Path(pattern=r"^[0-9]{1,9}$")]
+DecisionId = Annotated[str, Path(pattern=DECISION_ID_PATTERN)]
 Text = Annotated[str, Query(max_length=2_000)]
 DecisionStatus = Literal[DECISION_STATUSES]  # type: ignore[valid-type]
 SEARCH_LIMIT = 10
@@ -52,7 +53,7 @@ def decisions(request: Request, service: ServiceDep, status: DecisionStatus | Li
 
 
 @router.get("/ui/decisions/{decision_id}")
-def decision(request: Request, service: ServiceDep, decision_id: Id, saved: str = "") -> HTMLResponse:
+def decision(request: Request, service: ServiceDep, decision_id: DecisionId, saved: str = "") -> HTMLResponse:
     return page(request, "decision.html", view=review.review_decision(service, decision_id),
                 saved=SAVED.get(saved, ""), statuses=[s for s in DECISION_STATUSES if s != "superseded"],
                 href=symbol_href)
