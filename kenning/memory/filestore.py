@@ -224,8 +224,9 @@ def inside_root(root: Path, folder: Path) -> Path:
     """folder, if it resolves inside root: a committed symlink must not lead kenning's writes out of the project."""
     resolved_root, resolved = root.resolve(), folder.resolve()
     if not resolved.is_relative_to(resolved_root):
-        raise ConfigError(f"memory folder {display_path(folder, None)} resolves to {resolved}, outside the project "
-                          f"root {resolved_root}; replace the link (or setting) with a folder inside the root")
+        shown = folder.relative_to(root).as_posix() if folder.is_relative_to(root) else folder
+        raise ConfigError(f"memory folder {shown} resolves to {resolved}, outside the project root {resolved_root}; "
+                          "replace the link (or setting) with a folder inside the root")
     return folder
 
 
