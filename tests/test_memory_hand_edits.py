@@ -7,12 +7,15 @@ window that a timing-based race test hits only sometimes.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
 from kenning.api import create_app
+from kenning.cli.app import app, register_commands
 from kenning.errors import ChangedOnDisk
 from kenning.memory import decisions as decisions_module
 from kenning.memory import frontmatter
@@ -127,3 +130,15 @@ def test_http_update_keeps_the_edit(service: Service, monkeypatch) -> None:
     response = TestClient(create_app(service)).patch(f"/tasks/{task.id}", json={"status": "in_progress"})
     assert response.status_code == 200 and response.json()["status"] == "in_progress"
     assert saved[0] in path.read_text() and "status: in_progress" in path.read_text()
+
+
+def test_cli_update_keeps_the_edit(service: Service, monkeypatch) -> None:
+    task = service.add_task("Count shelves")
+    path = service.root / task.path
+    saved = edit_after_reads(monkeypatch, tasks_module, path, times=1)
+    register_commands()
+    result = CliRunner().invoke(app, ["task", "update", task.id, "--note", "counted", "--root", str(service.root),
+                                      "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["notes"][-1]["text"] == "counted"
+    assert saved[0] in path.read_text() and "counted" in path.read_text()
