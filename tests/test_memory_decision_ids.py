@@ -92,3 +92,21 @@ def test_http_serves_each_id(service: Service) -> None:
     refused = client.patch("/decisions/adr-0004", json={"status": "accepted"})
     assert refused.status_code == 409 and "edit that file by hand" in refused.json()["error"]["message"]
     assert client.get("/decisions/not-an-id!").status_code == 400
+
+
+def test_two_files_with_one_number_are_listed_and_named_as_a_problem(tmp_path: Path) -> None:
+    """Two branches each add decision 0003; after the merge both files list, and lists and brief say so."""
+    svc = open_service(tmp_path)
+    for title in ("First", "Second", "Use Redis"):
+        svc.add_decision(title, "c", "d")
+    mine = tmp_path / NATIVE / "0003-use-redis.md"
+    theirs = tmp_path / NATIVE / "0003-use-memcached.md"
+    theirs.write_text(mine.read_text().replace("title: Use Redis", "title: Use Memcached"))
+    listed = svc.list_decisions()
+    assert [(d.id, d.title) for d in listed][2:] == [("0003", "Use Memcached"), ("0003", "Use Redis")]
+    assert [p.path for p in listed.problems] == [f"{NATIVE}/0003-use-redis.md"]
+    assert f"decision 0003 is also {NATIVE}/0003-use-memcached.md; renumber one" in listed.problems[0].error
+    assert "decision 0003 is also" in svc.brief(2_000).text
+    with pytest.raises(Ambiguous, match="several files claim decision 0003: .*renumber one"):
+        svc.decision("0003")
+    svc.close()
