@@ -18,7 +18,7 @@ from kenning.api import create_app
 from kenning.cli.app import app, register_commands
 from kenning.errors import ChangedOnDisk
 from kenning.memory import decisions as decisions_module
-from kenning.memory import frontmatter
+from kenning.memory import filestore, frontmatter
 from kenning.memory import tasks as tasks_module
 from kenning.memory.filestore import NO_FILE, write_atomic
 from kenning.service import Service
@@ -64,6 +64,38 @@ def test_a_write_from_a_stale_read_is_refused_and_the_edit_kept(tmp_path: Path) 
     assert [p.name for p in tmp_path.iterdir()] == ["0001-x.md"]  # no temporary file left behind
     write_atomic(path, "fresh\n", frontmatter.read_versioned(path)[1])  # from a fresh read it writes
     assert path.read_text() == "fresh\n"
+
+
+def test_a_save_between_the_check_and_the_swap_is_put_back(tmp_path: Path, monkeypatch) -> None:
+    """The narrowest window: the file passes the check, then an editor saves (by rename) before the swap."""
+    path = tmp_path / "0001-x.md"
+    path.write_text("read by kenning\n")
+    real = filestore.exchange
+
+    def editor_saves_first(a: Path, b: Path) -> bool:
+        if b == path and "saved by hand" not in path.read_text():
+            scratch = tmp_path / ".0001-x.md.swp"
+            scratch.write_text("saved by hand\n")
+            scratch.replace(path)
+        return real(a, b)
+
+    monkeypatch.setattr(filestore, "exchange", editor_saves_first)
+    with pytest.raises(ChangedOnDisk):
+        write_atomic(path, "kenning's version\n", frontmatter.read_versioned(path)[1])
+    assert path.read_text() == "saved by hand\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["0001-x.md"]
+
+
+def test_without_an_atomic_swap_writes_still_check_first(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(filestore, "exchange", lambda a, b: False)  # as on macOS or a file system without it
+    path = tmp_path / "0001-x.md"
+    path.write_text("old\n")
+    version = frontmatter.read_versioned(path)[1]
+    write_atomic(path, "new\n", version)
+    assert path.read_text() == "new\n"
+    with pytest.raises(ChangedOnDisk):
+        write_atomic(path, "newer\n", version)  # a stale version
+    assert path.read_text() == "new\n" and len(list(tmp_path.iterdir())) == 1
 
 
 def test_a_new_file_never_replaces_one_that_appeared_meanwhile(tmp_path: Path) -> None:

@@ -7,13 +7,15 @@ happens under ``locked(folder)``, and every write is all-or-nothing.
 People edit the same files by hand, without the lock. So a rewrite names the version (content
 hash) it was computed from, and ``write_atomic`` refuses with ``ChangedOnDisk`` when the file on
 disk is no longer that version; ``retried`` then redoes the read-change-write, so the hand edit
-and kenning's change both land. The check runs after the new text is on disk, immediately before
-the rename, which leaves a window of microseconds (a read and a hash) rather than the whole
-operation; closing it entirely would need the editor to take the lock too.
+and kenning's change both land. The check runs once the new text is on disk, just before it is
+swapped in; on Linux the swap is an exchange of names (``exchange``), and the file it displaced is
+checked again, so a save landing between check and swap is put back rather than lost. A new file is
+linked into place, which fails where a file already is.
 """
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import hashlib
 import os
@@ -26,6 +28,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from kenning.errors import Ambiguous, ChangedOnDisk, ConfigError, InvalidInput, NotFound, StorageError
+from kenning.memory.exchange import exchange
 
 T = TypeVar("T")
 
@@ -101,9 +104,10 @@ def write_atomic(path: Path, text: str, expected: str | None = None) -> None:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
-        if expected is not None and current_version(path) != expected:
-            raise ChangedOnDisk(_changed_message(path, expected))
-        os.replace(tmp_name, path)
+        if expected is None:
+            os.replace(tmp_name, path)
+        else:
+            _replace_if(Path(tmp_name), path, expected, version_of(text.encode("utf-8")))
         tmp_name = None
         _fsync_dir(path.parent)  # make the rename itself durable
     except OSError as e:
@@ -111,6 +115,42 @@ def write_atomic(path: Path, text: str, expected: str | None = None) -> None:
     finally:
         if tmp_name is not None:
             Path(tmp_name).unlink(missing_ok=True)
+
+
+def _replace_if(tmp: Path, path: Path, expected: str, written: str) -> None:
+    """Move tmp (version ``written``) to path if the file there is the expected version, else ChangedOnDisk
+    (with tmp left for the caller to remove)."""
+    if expected == NO_FILE:
+        try:
+            os.link(tmp, path)  # atomic: only where no file is
+        except FileExistsError:
+            raise ChangedOnDisk(_changed_message(path, expected)) from None
+        except OSError as e:
+            if e.errno not in (errno.EPERM, errno.EOPNOTSUPP):  # else no hard links here: check, then replace
+                raise
+        else:
+            tmp.unlink()
+            return
+    if current_version(path) != expected:
+        raise ChangedOnDisk(_changed_message(path, expected))
+    try:
+        swapped = exchange(tmp, path)
+    except FileNotFoundError:  # deleted or renamed by hand just now
+        raise ChangedOnDisk(_changed_message(path, expected)) from None
+    if not swapped:
+        os.replace(tmp, path)  # no atomic swap on this system: a save since the check above is lost
+    elif current_version(tmp) == expected:  # tmp's name holds what our file displaced: the checked version
+        tmp.unlink()
+    else:  # a save landed between the check and the swap: it goes back, kenning's text is not written
+        _put_back(tmp, path, written)
+        raise ChangedOnDisk(_changed_message(path, expected))
+
+
+def _put_back(displaced: Path, path: Path, written: str) -> None:
+    """Swap the hand-saved file back to path, unless an even newer save has replaced ours there."""
+    exchange(displaced, path)  # path: the hand-saved file; displaced: what was at path a moment ago
+    if current_version(displaced) != written:
+        exchange(displaced, path)  # that was a newer save than the one we displaced: it stays at path
 
 
 def _changed_message(path: Path, expected: str) -> str:
