@@ -129,6 +129,17 @@ def test_supersede_keeps_edits_to_both_files(service: Service, monkeypatch) -> N
     assert service.decision(new.id).supersedes == old.id
 
 
+def test_a_decision_added_over_one_that_keeps_changing_says_how_to_finish(service: Service, monkeypatch) -> None:
+    old = service.add_decision("Use Redis", "c", "Redis for sessions.")
+    old_path = service.root / old.path
+    edit_after_reads(monkeypatch, decisions_module, old_path, times=100)
+    with pytest.raises(ChangedOnDisk, match=f"finish with `kenning decision supersede {old.id} 0002`"):
+        service.add_decision("Use Postgres", "c", "Postgres for sessions.", supersedes=old.id)
+    edit_after_reads(monkeypatch, decisions_module, old_path, times=0)  # the editor stops
+    assert service.supersede_decision(old.id, "0002").supersedes == old.id
+    assert service.decision(old.id).superseded_by == "0002" and "Hand edit 1." in old_path.read_text()
+
+
 def test_task_update_and_close_keep_edits_saved_after_their_reads(service: Service, monkeypatch) -> None:
     task = service.add_task("Write the parser", acceptance=["parses"])
     path = service.root / task.path

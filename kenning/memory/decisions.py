@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from kenning.errors import Conflict, InvalidInput, KenningError
+from kenning.errors import ChangedOnDisk, Conflict, InvalidInput, KenningError
 from kenning.memory import adr_import
 from kenning.memory.filestore import create_numbered, display_path, find_file, format_id, inside_root, locked
 from kenning.memory.filestore import numbered_files, number_of, parse_id, retried, write_atomic
@@ -49,6 +49,7 @@ class DecisionLog:
         self.root = root
         self.imports = [p for p in imports if p.resolve() != folder.resolve()]
         self.prefixes = ["", *adr_import.id_prefixes(self.imports)]  # one per folder: ids stay unique
+        self._prefix_of = dict(zip(self.folders, self.prefixes))
 
     @classmethod
     def for_root(cls, root: Path, folder: Path | str | None = None) -> DecisionLog:
@@ -132,7 +133,11 @@ class DecisionLog:
             path = create_numbered(self.folders, draft.title, lambda new_id: _render(draft, new_id))
             new = self.read(path)
             if old is not None:
-                retried(lambda: self._mark_superseded(old.id, new.id))
+                try:
+                    retried(lambda: self._mark_superseded(old.id, new.id))
+                except ChangedOnDisk as e:
+                    raise ChangedOnDisk(f"decision {new.id} is recorded, but marking {old.id} superseded failed: "
+                                        f"{e}; finish with `kenning decision supersede {old.id} {new.id}`") from e
         return new
 
     def update(self, decision_id: str | int, **fields: Any) -> Decision:
@@ -186,7 +191,7 @@ class DecisionLog:
         text, version = read_versioned(path)
         meta, body = parse(text, path, required=False)
         display = display_path(path, self.root)
-        prefix = dict(zip(self.folders, self.prefixes)).get(path.parent, "")
+        prefix = self._prefix_of.get(path.parent, "")
         if "id" not in meta:  # not written by kenning: an ADR in the project's own format
             return adr_import.parse_adr(path, meta, body, display, prefix), version
         return _from_file(path, meta, body, display, prefix), version
