@@ -8,11 +8,13 @@ Starts a real `kenning serve` on a tmp project with one task, then for `--second
   save) or, with `--in-place`, by rewriting the file where it is.
 
 Then it counts the hand edits missing from the final file. An in-place save empties the file before it
-writes it again; a kenning write that reads it then is refused as unreadable (counted, nothing written). kenning's own notes can be overwritten by the
-editor's saves (the editor saves what it read, after kenning wrote); those are counted apart, since no
-writer that does not take the lock can be stopped from doing that.
+writes it again; a kenning write that reads it then is refused as unreadable (counted; nothing written).
+kenning's own notes can be overwritten by the editor's saves (the editor saves what it read, after kenning
+wrote); those are counted apart, since no writer that does not take the lock can be stopped from that.
 
 Run: .venv/bin/python benchmarks/bench_memory_race.py [--seconds 30] [--http 4] [--every 0.004] [--in-place]
+To measure another checkout, run it from outside this one with PYTHONPATH=that/checkout (the server and CLI
+children run `python -m kenning`, which looks in the working directory first).
 """
 
 from __future__ import annotations

@@ -47,7 +47,7 @@ def test_madr_records_are_listed_with_their_status(tmp_path: Path) -> None:
     decisions = DecisionLog.for_root(tmp_path).list()
     assert [(d.id, d.status) for d in decisions] == [
         ("decisions-0001", "accepted"), ("decisions-0002", "accepted"), ("decisions-0003", "rejected"),
-        ("decisions-0004", "superseded"), ("decisions-0005", "proposed")]  # adr-template.md has no number and is not a decision
+        ("decisions-0004", "superseded"), ("decisions-0005", "proposed")]  # adr-template.md: no number, no decision
     madr2, madr3 = decisions[0], decisions[1]
     assert madr2.format == "madr" and madr2.date == "2017-12-19"
     assert madr2.title == "Use Markdown Architectural Decision Records"

@@ -20,7 +20,7 @@ Json = dict[str, Any]
 Kind = Literal[SYMBOL_KINDS]  # type: ignore[valid-type]  # the tuple spreads into the Literal
 Id = Annotated[str, Path(pattern=r"^[0-9]{1,9}$", description="The number of the task, e.g. 0007.")]
 DecisionId = Annotated[str, Path(pattern=DECISION_ID_PATTERN,
-                                 description="The decision's id: its number (0007), or adr-0007 for one from docs/adr.")]
+                                 description="The decision's id: its number (0007); adr-0007 for one from docs/adr.")]
 Small = Annotated[int, Query(ge=1, le=100)]
 Short = Annotated[str, Field(min_length=1, max_length=500, pattern=r"\w")]
 Long = Annotated[str, Field(max_length=20_000)]
