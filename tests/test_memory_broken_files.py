@@ -85,3 +85,12 @@ def test_mcp_tools_and_resources_list_with_problems(service: Service) -> None:
     assert [d["id"] for d in listed["decisions"]] == ["0001", "0003"]
     assert listed["problems"][0]["path"] == BROKEN_DECISION and "not valid YAML" in listed["problems"][0]["error"]
     assert json.loads(task_list.contents[0].text)["problems"][0]["path"] == BROKEN_TASK
+
+
+def test_web_pages_list_the_rest_and_say_what_was_left_out(service: Service) -> None:
+    client = TestClient(create_app(service))
+    decisions, tasks = client.get("/ui/decisions"), client.get("/ui/tasks")
+    assert decisions.status_code == tasks.status_code == 200
+    assert "Keep sessions in Postgres" in decisions.text and "Label shelves" in tasks.text
+    assert 'role="alert">Not listed: ' in decisions.text and "decisions/0002-broken.md" in decisions.text
+    assert 'role="alert">Not listed: ' in tasks.text and "tasks/0002-broken.md" in tasks.text

@@ -110,3 +110,8 @@ def test_two_files_with_one_number_are_listed_and_named_as_a_problem(tmp_path: P
     with pytest.raises(Ambiguous, match="several files claim decision 0003: .*renumber one"):
         svc.decision("0003")
     svc.close()
+
+
+def test_the_web_ui_shows_an_adr_by_its_prefixed_id(service: Service) -> None:
+    page = TestClient(create_app(service)).get("/ui/decisions/adr-0002")
+    assert page.status_code == 200 and "Store sessions in MySQL" in page.text

@@ -42,14 +42,15 @@ def overview(request: Request, service: ServiceDep) -> HTMLResponse:
 @router.get("/ui/decisions")
 def decisions(request: Request, service: ServiceDep, status: DecisionStatus | Literal[""] = "",
               tag: Text = "", q: Text = "") -> HTMLResponse:
+    every = service.list_decisions()
     if q.strip():
         found = [d for d, _ in service.search_decisions(q, limit=100, status=status or None)]
         found = [d for d in found if not tag or tag in d.tags]
     else:
         found = sorted(service.list_decisions(status or None, tag or None), key=lambda d: (d.date, d.id), reverse=True)
-    tags = sorted({t for d in service.list_decisions() for t in d.tags})
+    tags = sorted({t for d in every for t in d.tags})
     return page(request, "decisions.html", decisions=found, statuses=DECISION_STATUSES, tags=tags,
-                status=status, tag=tag, q=q)
+                status=status, tag=tag, q=q, problems=every.problems)
 
 
 @router.get("/ui/decisions/{decision_id}")
@@ -62,9 +63,10 @@ def decision(request: Request, service: ServiceDep, decision_id: DecisionId, sav
 @router.get("/ui/tasks")
 def tasks(request: Request, service: ServiceDep) -> HTMLResponse:
     board = {status: [] for status in TASK_STATUSES}
-    for task in service.list_tasks():
+    listed = service.list_tasks()
+    for task in listed:
         board[task.status].append(task)
-    return page(request, "tasks.html", board=board)
+    return page(request, "tasks.html", board=board, problems=listed.problems)
 
 
 @router.get("/ui/tasks/{task_id}")
