@@ -183,6 +183,7 @@ def test_a_broken_decision_file_is_listed_with_its_error_beside_the_rest(root: P
     assert f"\nnot searched: {broken}: front matter is not valid YAML" in found.stderr
     assert ok_json(root, "decision", "search", "cents")["problems"][0]["path"].endswith("0002-broken.md")
     assert ok_json(root, "task", "list") == {"tasks": [], "problems": []}
+    assert ok_json(root, "decision", "show", "1")["history"] == ["0001"]
 
 
 def test_decision_ids_from_an_adr_folder_carry_its_prefix(root: Path, kenning, ok_json) -> None:

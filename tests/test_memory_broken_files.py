@@ -52,6 +52,12 @@ def test_the_service_lists_the_rest_and_names_the_broken_file(service: Service) 
     assert [p.path for p in hits.problems] == [BROKEN_DECISION]  # search says what it could not look in
 
 
+def test_other_operations_work_beside_a_broken_file(service: Service) -> None:
+    assert service.add_task("Another task").id == "0003"
+    assert [d.id for d in service.decision_history("0001")] == ["0001"]
+    assert "Label shelves" in service.brief(2_000).text
+
+
 def test_http_lists_with_problems(service: Service) -> None:
     client = TestClient(create_app(service))
     decisions = client.get("/decisions")

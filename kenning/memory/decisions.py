@@ -88,8 +88,8 @@ class DecisionLog:
         ]
 
     def history(self, decision_id: str | int) -> list[Decision]:
-        """The supersession chain through a decision, oldest first."""
-        by_id = {d.id: d for d in self._all()}
+        """The supersession chain through a decision, oldest first; a file that does not read ends it there."""
+        by_id = {d.id: d for d in self.scan()[0]}
         start = self.get(decision_id)
         predecessor = {d.superseded_by: d.id for d in by_id.values() if d.superseded_by}
         successor = {d.supersedes: d.id for d in by_id.values() if d.supersedes}
