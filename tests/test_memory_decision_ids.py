@@ -6,14 +6,18 @@ project's own decisions keep their numbers; ADRs carry their folder's prefix (ad
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
+import anyio
 import pytest
 from fastapi.testclient import TestClient
+from mcp import Client
 
 from kenning.api import create_app
 from kenning.errors import Ambiguous, NotFound
+from kenning.mcp.server import build_server
 from kenning.service import Service
 from kenning.settings import Settings
 
@@ -115,3 +119,12 @@ def test_two_files_with_one_number_are_listed_and_named_as_a_problem(tmp_path: P
 def test_the_web_ui_shows_an_adr_by_its_prefixed_id(service: Service) -> None:
     page = TestClient(create_app(service)).get("/ui/decisions/adr-0002")
     assert page.status_code == 200 and "Store sessions in MySQL" in page.text
+
+
+def test_mcp_reads_both_decisions_one(service: Service) -> None:
+    async def session():
+        async with Client(build_server(service)) as client:
+            return [await client.read_resource(f"kenning://decisions/{i}") for i in ("0001", "adr-0001")]
+
+    native, adr = (json.loads(r.contents[0].text) for r in anyio.run(session))
+    assert native["title"] == "Use SQLite for the index" and adr["title"] == "Record architecture decisions"
