@@ -147,6 +147,7 @@ class DecisionLog:
             raise InvalidInput(f"cannot update {', '.join(unknown)}; updatable fields: {', '.join(UPDATABLE)}")
         if fields.get("status") == "superseded":
             raise InvalidInput("mark a decision superseded with supersede, which records its successor")
+
         def change() -> Decision:
             current, version = self._writable(decision_id)
             merged = _checked({**{k: getattr(current, k) for k in UPDATABLE}, **fields})
@@ -161,6 +162,7 @@ class DecisionLog:
             if "supersedes" in new:
                 raise InvalidInput("'supersedes' is set by supersede itself; leave it out of the new fields")
             return self.add(**new, supersedes=old_id)
+
         def link() -> Decision:
             successor, version = self._writable(new)
             if successor.status in _CLOSED:

@@ -88,6 +88,7 @@ class TaskBoard:
             raise InvalidInput(f"unknown status {status!r}; use one of {', '.join(TASK_STATUSES)}")
         if status is None and note is None and tick is None and not fields:
             raise InvalidInput("nothing to update: give a status, a note, an item to tick or a field")
+
         def change() -> Task:
             task, version = self._versioned(task_id)
             changes = _checked({**_editable(task), **{k: v for k, v in fields.items() if k != "depends_on"}})
@@ -126,6 +127,7 @@ class TaskBoard:
         """Mark a task done if every check passes; ``checks`` are the caller's failures (code-level)."""
         if force and not (reason and reason.strip()):
             raise InvalidInput("--force needs --reason: write why the failing checks do not apply")
+
         def close() -> Task:
             task, version = self._versioned(task_id)
             if task.status == "done":
