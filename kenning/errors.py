@@ -5,6 +5,7 @@
     ├── NotFound            a named symbol, decision, task or file does not exist (404)
     ├── Ambiguous           a name matches several things where one is required (409)
     ├── Conflict            the request clashes with current state (409)
+    │   └── ChangedOnDisk   a memory file was edited by hand after kenning read it; nothing was written
     ├── ConfigError         a setting or kenning.toml is wrong
     └── StorageError        the index or a memory file could not be read or written
         └── IndexBusy       another process is writing the index right now
@@ -42,6 +43,10 @@ class Conflict(KenningError):
     def __init__(self, message: str, reasons: list[str] | None = None) -> None:
         super().__init__(message)
         self.reasons = list(reasons or [])
+
+
+class ChangedOnDisk(Conflict):
+    """A memory file changed on disk between kenning's read and its write; the write was not made."""
 
 
 class ConfigError(KenningError):

@@ -126,13 +126,15 @@ class IndexReport:
 # --- project memory: decisions, tasks, session handoffs (files under .kenning/memory/) ---
 
 DECISION_STATUSES = ("proposed", "accepted", "rejected", "superseded", "deprecated")
+# A decision id as a URL names it: its number (0007), behind its ADR folder's prefix for ADRs (adr-0007).
+DECISION_ID_PATTERN = r"^(?:[A-Za-z][A-Za-z0-9-]{0,60}-)?[0-9]{1,9}$"
 TASK_STATUSES = ("open", "in_progress", "blocked", "done", "dropped")
 TASK_PRIORITIES = ("high", "medium", "low")  # best first; next_task picks in this order
 
 
 @dataclass(frozen=True, slots=True)
 class Decision:
-    id: str  # '0007': the file's number
+    id: str  # '0007': the file's number; 'adr-0007' for one read from an ADR folder (see DECISION_ID_PATTERN)
     title: str
     status: str  # one of DECISION_STATUSES
     date: str  # ISO date, 'YYYY-MM-DD'
@@ -245,3 +247,14 @@ class Handoff:
             "next_steps": list(self.next_steps),
             "open_questions": list(self.open_questions),
         }
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A memory file that does not read: lists show it beside the items that do, rather than failing."""
+
+    path: str  # relative to the project root, as items' paths are
+    error: str  # what is wrong and how to fix it
+
+    def public(self) -> dict[str, Any]:
+        return {"path": self.path, "error": self.error}

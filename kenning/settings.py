@@ -10,7 +10,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -128,6 +128,20 @@ class Settings(BaseSettings):
         for name in value:
             if not name.strip() or any(c in name for c in "/ @*"):
                 raise ValueError(f"{name!r} is not a host name (no scheme, port, path or wildcard)")
+        return value
+
+    @field_validator("decisions_dir")
+    @classmethod
+    def _decisions_dir_is_inside_the_root(cls, value: Path, info: ValidationInfo) -> Path:
+        # A committed kenning.toml is input from whoever wrote the repository: it must not make kenning
+        # write outside it ('../x', an absolute path, or a symlink that leads out).
+        root = info.data.get("root")
+        if root is None:  # the root itself was refused; that error is the one to show
+            return value
+        target = (root / value.expanduser()).resolve()
+        if not target.is_relative_to(root):
+            raise ValueError(f"decisions_dir {str(value)!r} resolves to {target}, outside the project root {root}; "
+                             "use a folder inside the root, such as docs/adr")
         return value
 
     @classmethod

@@ -166,3 +166,32 @@ def test_a_refused_task_done_exits_1_from_a_real_process(root: Path, ok_json) ->
     assert result.returncode == 1 and result.stdout == ""
     assert "  - linked symbol shop.cart.total is a stub: body is only `...`" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_broken_decision_file_is_listed_with_its_error_beside_the_rest(root: Path, kenning, ok_json) -> None:
+    ok_json(root, "decision", "add", "--title", "Totals in cents", "--context", "c", "--decision", "Integer cents.")
+    broken = root / ".kenning/memory/decisions/0002-broken.md"
+    broken.write_text("---\nid: 0002\ntitle: [unclosed\n---\n")
+    listed = kenning(root, "decision", "list")
+    assert listed.returncode == 0 and listed.stdout == "0001  [accepted]  Totals in cents\n"
+    assert listed.stderr.startswith(f"not listed: {broken}: front matter is not valid YAML")
+    as_json = ok_json(root, "decision", "list")
+    assert [d["id"] for d in as_json["decisions"]] == ["0001"]
+    assert [p["path"] for p in as_json["problems"]] == [".kenning/memory/decisions/0002-broken.md"]
+    found = kenning(root, "decision", "search", "cents")
+    assert found.returncode == 0 and "Totals in cents" in found.stdout
+    assert f"\nnot searched: {broken}: front matter is not valid YAML" in found.stderr
+    assert ok_json(root, "decision", "search", "cents")["problems"][0]["path"].endswith("0002-broken.md")
+    assert ok_json(root, "task", "list") == {"tasks": [], "problems": []}
+    assert ok_json(root, "decision", "show", "1")["history"] == ["0001"]
+
+
+def test_decision_ids_from_an_adr_folder_carry_its_prefix(root: Path, kenning, ok_json) -> None:
+    ok_json(root, "decision", "add", "--title", "Totals in cents", "--context", "c", "--decision", "Integer cents.")
+    adr = root / "docs/adr"
+    adr.mkdir(parents=True)
+    (adr / "0001-record-decisions.md").write_text("# 1. Record decisions\n\n## Status\n\nAccepted\n")
+    listed = kenning(root, "decision", "list")
+    assert listed.stdout == "0001  [accepted]  Totals in cents\nadr-0001  [accepted]  Record decisions\n"
+    assert ok_json(root, "decision", "show", "0001")["title"] == "Totals in cents"
+    assert ok_json(root, "decision", "show", "adr-0001")["path"] == "docs/adr/0001-record-decisions.md"

@@ -29,8 +29,8 @@ def test_nygard_records_are_listed_with_their_status(tmp_path: Path) -> None:
     folder = install(tmp_path, "nygard")
     decisions = DecisionLog.for_root(tmp_path).list()
     assert [(d.id, d.status) for d in decisions] == [
-        ("0001", "accepted"), ("0002", "superseded"), ("0003", "accepted"), ("0004", "proposed"),
-        ("0005", "deprecated")]
+        ("adr-0001", "accepted"), ("adr-0002", "superseded"), ("adr-0003", "accepted"), ("adr-0004", "proposed"),
+        ("adr-0005", "deprecated")]
     first = decisions[0]
     assert first.title == "Record architecture decisions"
     assert first.date == "2021-03-04" and first.format == "nygard"
@@ -38,7 +38,7 @@ def test_nygard_records_are_listed_with_their_status(tmp_path: Path) -> None:
     assert first.context == "We need to record the architectural decisions made on this project."
     assert first.decision.startswith("We will use Architecture Decision Records")
     assert first.consequences.startswith("See Michael Nygard's article")
-    assert (decisions[1].superseded_by, decisions[2].supersedes) == ("0003", "0002")
+    assert (decisions[1].superseded_by, decisions[2].supersedes) == ("adr-0003", "adr-0002")
     assert digest(folder) == digest(FIXTURES / "nygard")
 
 
@@ -46,8 +46,8 @@ def test_madr_records_are_listed_with_their_status(tmp_path: Path) -> None:
     install(tmp_path, "madr", "docs/decisions")
     decisions = DecisionLog.for_root(tmp_path).list()
     assert [(d.id, d.status) for d in decisions] == [
-        ("0001", "accepted"), ("0002", "accepted"), ("0003", "rejected"), ("0004", "superseded"),
-        ("0005", "proposed")]  # adr-template.md has no number and is not a decision
+        ("decisions-0001", "accepted"), ("decisions-0002", "accepted"), ("decisions-0003", "rejected"),
+        ("decisions-0004", "superseded"), ("decisions-0005", "proposed")]  # adr-template.md: no number, no decision
     madr2, madr3 = decisions[0], decisions[1]
     assert madr2.format == "madr" and madr2.date == "2017-12-19"
     assert madr2.title == "Use Markdown Architectural Decision Records"
@@ -58,15 +58,15 @@ def test_madr_records_are_listed_with_their_status(tmp_path: Path) -> None:
     assert madr3.extra == {"deciders": ["Ada", "Linus"]} and madr3.date == "2023-05-02"
     assert madr3.alternatives == ("Plain JUnit5", "Hamcrest", "AssertJ")
     assert "no new dependency" in madr3.consequences
-    assert decisions[3].superseded_by == "0005"
+    assert decisions[3].superseded_by == "decisions-0005"
 
 
 def test_history_and_search_work_across_adrs(tmp_path: Path) -> None:
     install(tmp_path, "nygard")
     log = DecisionLog.for_root(tmp_path)
-    assert [d.id for d in log.history("0003")] == ["0002", "0003"]
+    assert [d.id for d in log.history("0003")] == ["adr-0002", "adr-0003"]
     hits = [d.id for d, _ in log.search("sessions postgresql")]
-    assert hits[:2] == ["0003", "0002"]
+    assert hits[:2] == ["adr-0003", "adr-0002"]
 
 
 def test_adr_files_are_never_rewritten(tmp_path: Path) -> None:
@@ -84,7 +84,7 @@ def test_new_decisions_continue_after_the_highest_adr_number(tmp_path: Path) -> 
     log = DecisionLog.for_root(tmp_path)
     added = log.add("Use Kafka", context="c", decision="d")
     assert added.id == "0006" and added.path.startswith(".kenning/memory/decisions/")
-    assert [d.id for d in log.list()][-1] == "0006"
+    assert [d.id for d in log.list()][0] == "0006"  # the project's own decisions first, then each ADR folder's
     assert digest(folder) == digest(FIXTURES / "nygard")
 
 
@@ -115,7 +115,7 @@ def test_unknown_adr_status_is_an_error_naming_the_file(tmp_path: Path) -> None:
     with pytest.raises(InvalidInput, match="0001-odd.md: unknown ADR status 'Ponderous'"):
         log.list()
     decisions, problems = log.scan()
-    assert [d.id for d in decisions] == ["0002"] and len(problems) == 1
+    assert [d.id for d in decisions] == ["adr-0002"] and len(problems) == 1
 
 
 def test_an_adr_without_a_status_counts_as_accepted(tmp_path: Path) -> None:
@@ -123,4 +123,4 @@ def test_an_adr_without_a_status_counts_as_accepted(tmp_path: Path) -> None:
     folder.mkdir(parents=True)
     (folder / "0007-no-status.md").write_text("# Keep it simple\n\n## Context\n\nc\n")
     assert [(d.id, d.status, d.title) for d in DecisionLog.for_root(tmp_path).list()] == [
-        ("0007", "accepted", "Keep it simple")]
+        ("adr-0007", "accepted", "Keep it simple")]

@@ -14,14 +14,16 @@ from pydantic import Field
 from kenning.api.code_routes import ServiceDep
 from kenning.api.errors import ERROR_RESPONSES
 from kenning.api.schemas import StrictModel
-from kenning.models import SYMBOL_KINDS
+from kenning.models import DECISION_ID_PATTERN, SYMBOL_KINDS
 from kenning.service.probe_language import PROBE_LANGUAGES
 
 router = APIRouter(responses=ERROR_RESPONSES)
 Json = dict[str, Any]
 Kind = Literal[SYMBOL_KINDS]  # type: ignore[valid-type]  # the tuple spreads into the Literal
 ProbeLanguage = Literal[PROBE_LANGUAGES]  # type: ignore[valid-type]
-Id = Annotated[str, Path(pattern=r"^[0-9]{1,9}$", description="The number of the decision or task, e.g. 0007.")]
+Id = Annotated[str, Path(pattern=r"^[0-9]{1,9}$", description="The number of the task, e.g. 0007.")]
+DecisionId = Annotated[str, Path(pattern=DECISION_ID_PATTERN,
+                                 description="The decision's id: its number (0007); adr-0007 for one from docs/adr.")]
 Small = Annotated[int, Query(ge=1, le=100)]
 Short = Annotated[str, Field(min_length=1, max_length=500, pattern=r"\w")]
 Long = Annotated[str, Field(max_length=20_000)]
@@ -114,12 +116,14 @@ def decisions(service: ServiceDep,
               status: DecisionStatus | None = None,
               tag: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
               limit: Small = 20) -> Json:
-    """Decisions, filtered by status and tag; with `q`, the best matches first, each with a score."""
+    """Decisions, filtered by status and tag; with `q`, the best matches first, each with a score.
+
+    `problems` names each decision file that does not read (and was left out), with its error."""
     if q is None:
-        return {"decisions": [d.public() for d in service.list_decisions(status, tag)]}
+        return service.list_decisions(status, tag).public("decisions")
     found = service.search_decisions(q, limit=limit, status=status)
     return {"decisions": [d.public() | {"score": score} for d, score in found],
-            **({"note": found.note} if found.note else {})}
+            "problems": [p.public() for p in found.problems], **({"note": found.note} if found.note else {})}
 
 
 @router.post("/decisions", response_model=Json, status_code=201, tags=["decisions"])
@@ -130,12 +134,12 @@ def add_decision(service: ServiceDep, body: DecisionIn) -> Json:
 
 
 @router.get("/decisions/{decision_id}", response_model=Json, tags=["decisions"])
-def decision(service: ServiceDep, decision_id: Id) -> Json:
+def decision(service: ServiceDep, decision_id: DecisionId) -> Json:
     return service.decision(decision_id).public()
 
 
 @router.patch("/decisions/{decision_id}", response_model=Json, tags=["decisions"])
-def patch_decision(service: ServiceDep, decision_id: Id, body: DecisionPatch) -> Json:
+def patch_decision(service: ServiceDep, decision_id: DecisionId, body: DecisionPatch) -> Json:
     """Change a decision's status."""
     return service.set_decision_status(decision_id, body.status).public()
 
@@ -143,8 +147,8 @@ def patch_decision(service: ServiceDep, decision_id: Id, body: DecisionPatch) ->
 @router.get("/tasks", response_model=Json, tags=["tasks"])
 def tasks(service: ServiceDep,
           status: Literal["open", "in_progress", "blocked", "done", "dropped"] | None = None) -> Json:
-    """Tasks, optionally by status."""
-    return {"tasks": [t.public() for t in service.list_tasks(status)]}
+    """Tasks, optionally by status; `problems` names task files that do not read."""
+    return service.list_tasks(status).public("tasks")
 
 
 @router.post("/tasks", response_model=Json, status_code=201, tags=["tasks"])

@@ -10,7 +10,7 @@ import typer
 
 from kenning.cli.app import JsonOption, RootOption, app, emit_json, open_service, stderr, stdout
 from kenning.errors import Conflict, InvalidInput
-from kenning.models import Decision, Task
+from kenning.models import Decision, Problem, Task
 from kenning.service.memory_ops import DECISION_FIELDS
 
 decision_app = typer.Typer(help="The decision log: what was decided, why, and which code it governs.",
@@ -65,10 +65,11 @@ def decision_list(
     """List decisions by id."""
     found = open_service(root).list_decisions(status, tag)
     if as_json:
-        emit_json({"decisions": [d.public() for d in found]})
+        emit_json(found.public("decisions"))
         return
     for d in found:
         stdout.print(f"{d.id}  [{d.status}]  {d.title}" + (f"  #{' #'.join(d.tags)}" if d.tags else ""), markup=False)
+    _show_problems(found.problems, "not listed")
 
 
 @decision_app.command("show")
@@ -93,13 +94,14 @@ def decision_search(
     """Search decisions by meaning and by words in their title, tags and text."""
     hits = open_service(root).search_decisions(query, limit, status)
     if as_json:
-        emit_json({"results": [d.public() | {"score": score} for d, score in hits]}
-                  | ({"note": hits.note} if hits.note else {}))
+        emit_json({"results": [d.public() | {"score": score} for d, score in hits],
+                   "problems": [p.public() for p in hits.problems]} | ({"note": hits.note} if hits.note else {}))
         return
     if hits.note:
         stderr.print(hits.note, markup=False)
     for d, score in hits:
         stdout.print(f"{score:6.2f}  {d.id}  [{d.status}]  {d.title}", markup=False)
+    _show_problems(hits.problems, "not searched")
 
 
 @decision_app.command("supersede")
@@ -147,10 +149,11 @@ def task_list(
     """List tasks: in progress first, then open, blocked, done, dropped; by priority."""
     found = open_service(root).list_tasks(status)
     if as_json:
-        emit_json({"tasks": [t.public() for t in found]})
+        emit_json(found.public("tasks"))
         return
     for t in found:
         stdout.print(f"{t.id}  [{t.status}, {t.priority}]  {t.title}", markup=False)
+    _show_problems(found.problems, "not listed")
 
 
 @task_app.command("show")
@@ -241,6 +244,12 @@ def _json_fields(path: Path) -> dict[str, Any]:
     if unknown:
         raise InvalidInput(f"{path}: unknown field(s) {', '.join(unknown)}; use {', '.join(DECISION_FIELDS)}")
     return data
+
+
+def _show_problems(problems: list[Problem], what: str) -> None:
+    """Files that do not read, on stderr (each error names its file): the list above holds every other item."""
+    for problem in problems:
+        stderr.print(f"{what}: {problem.error}", markup=False)
 
 
 def _show_decision(d: Decision, as_json: bool) -> None:

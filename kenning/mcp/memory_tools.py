@@ -62,7 +62,7 @@ def register(server: MCPServer, service: Service) -> None:
             return compact_data({"decisions": [
                 {"id": d.id, "title": d.title, "status": d.status, "decision": d.decision[:300], "score": round(s, 3)}
                 for d, s in found
-            ], **({"note": found.note} if found.note else {})})
+            ], "problems": [p.public() for p in found.problems], **({"note": found.note} if found.note else {})})
 
     @server.tool()
     def save_task(title: str | None = None, description: str = "", priority: Literal["high", "medium", "low"] =
@@ -84,13 +84,14 @@ def register(server: MCPServer, service: Service) -> None:
     @server.tool()
     def list_tasks(status: Literal["open", "in_progress", "blocked", "done", "dropped"] | None = None,
                    limit: Limit = 20) -> Answer:
-        """The project's tasks (optionally by status), highest priority first, with the suggested next one."""
+        """The project's tasks (optionally by status), highest priority first, with the suggested next one;
+        `problems` names task files that do not read."""
         with tool_errors():
             tasks = service.list_tasks(status)
             upcoming = service.next_task()
             return compact_data({"total": len(tasks), "next": upcoming.id if upcoming else None, "tasks": [
                 {"id": t.id, "title": t.title, "status": t.status, "priority": t.priority} for t in tasks[:limit]
-            ]})
+            ], "problems": [p.public() for p in tasks.problems]})
 
     @server.tool()
     def complete_task(task_id: Annotated[str, Field(min_length=1, max_length=50)]) -> Answer:

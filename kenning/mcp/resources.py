@@ -24,11 +24,12 @@ def register(server: MCPServer, service: Service) -> None:
             return json.dumps({**service.status(), "index": service.freshness()})
 
     @server.resource("kenning://decisions", name="decision-log", mime_type="application/json",
-                     description="Every recorded decision: id, title, status, date.")
+                     description="Every recorded decision (id, title, status, date) and the files that do not read.")
     def decisions() -> str:
         with resource_errors():
-            return json.dumps([{"id": d.id, "title": d.title, "status": d.status, "date": d.date}
-                               for d in service.list_decisions()])
+            found = service.list_decisions()
+            return json.dumps({"decisions": [{"id": d.id, "title": d.title, "status": d.status, "date": d.date}
+                                             for d in found], "problems": [p.public() for p in found.problems]})
 
     @server.resource("kenning://decisions/{id}", name="decision", mime_type="application/json",
                      description="One decision in full.")
@@ -37,11 +38,12 @@ def register(server: MCPServer, service: Service) -> None:
             return json.dumps(service.decision(id).public(), default=str)
 
     @server.resource("kenning://tasks", name="task-list", mime_type="application/json",
-                     description="Every task: id, title, status, priority.")
+                     description="Every task (id, title, status, priority) and the files that do not read.")
     def tasks() -> str:
         with resource_errors():
-            return json.dumps([{"id": t.id, "title": t.title, "status": t.status, "priority": t.priority}
-                               for t in service.list_tasks()])
+            found = service.list_tasks()
+            return json.dumps({"tasks": [{"id": t.id, "title": t.title, "status": t.status, "priority": t.priority}
+                                         for t in found], "problems": [p.public() for p in found.problems]})
 
     @server.resource("kenning://tasks/{id}", name="task", mime_type="application/json",
                      description="One task in full, with acceptance items and notes.")

@@ -1,8 +1,10 @@
 """Read existing Architecture Decision Records (adr-tools/Nygard and MADR) as decisions.
 
 ADR files belong to the project's own tooling, so kenning reads them and never rewrites
-them. The id is the file's number (``0003-use-postgres.md`` is decision ``0003``); an ADR
-without any status line is taken as accepted, as MADR's optional status implies.
+them. The id is the file's number behind the folder's prefix (``docs/adr/0003-use-postgres.md``
+is decision ``adr-0003``): ADR tools number their own folder, so the prefix keeps its ids apart
+from kenning's own decisions. An ADR without any status line is taken as accepted, as MADR's
+optional status implies.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from kenning.errors import InvalidInput
-from kenning.memory.filestore import format_id, number_of
+from kenning.memory.filestore import format_id, number_of, slugify
 from kenning.memory.frontmatter import bullets, split_sections, text_field
 from kenning.models import Decision
 
@@ -48,8 +50,23 @@ def detect_adr_folders(root: Path) -> list[Path]:
     return found
 
 
-def parse_adr(path: Path, meta: dict[str, Any], body: str, display: str) -> Decision:
-    """A Decision from an ADR file's (front matter, body), in Nygard or MADR format."""
+def id_prefixes(folders: list[Path]) -> list[str]:
+    """An id prefix per ADR folder: its name ('docs/adr' -> 'adr'), with its parent's when two share a name."""
+    prefixes: list[str] = []
+    for folder in folders:
+        for candidate in (folder.name, f"{folder.parent.name}-{folder.name}"):
+            prefix = slugify(candidate)
+            prefix = prefix if prefix[0].isalpha() else f"adr-{prefix}"  # ids read back as prefix + number
+            if prefix not in prefixes:
+                break
+        else:
+            prefix = f"{prefix}-{len(prefixes) + 1}"
+        prefixes.append(prefix)
+    return prefixes
+
+
+def parse_adr(path: Path, meta: dict[str, Any], body: str, display: str, prefix: str) -> Decision:
+    """A Decision from an ADR file's (front matter, body), in Nygard or MADR format; ids get ``prefix``."""
     number = number_of(path.name)
     if number is None:
         raise InvalidInput(f"{path}: ADR file names start with their number, e.g. 0001-title.md")
@@ -58,12 +75,12 @@ def parse_adr(path: Path, meta: dict[str, Any], body: str, display: str) -> Deci
     madr = bool(meta) or bool(_MADR_HEADINGS & named.keys()) or "* status:" in preamble.lower()
     labels = {m.group(1).lower(): m.group(2) for m in _LABEL_LINE.finditer(preamble)}
     status_text = text_field(meta, "status", path) or named.get("status") or labels.get("status", "")
-    status, supersedes, superseded_by = _read_status(status_text, path)
+    status, supersedes, superseded_by = _read_status(status_text, path, prefix)
     fields = _madr_fields(named) if madr else _nygard_fields(named)
     known = {"status", "context", "decision", "consequences", "context and problem statement",
              "considered options", "decision outcome", "alternatives"}
     return Decision(
-        id=format_id(number),
+        id=format_id(number, prefix),
         title=_title(preamble, path),
         status=status,
         date=text_field(meta, "date", path) or labels.get("date", ""),
@@ -84,7 +101,7 @@ def _title(preamble: str, path: Path) -> str:
     return _TITLE_NUMBER.sub("", match.group(1)).strip()
 
 
-def _read_status(text: str, path: Path) -> tuple[str, str | None, str | None]:
+def _read_status(text: str, path: Path, prefix: str) -> tuple[str, str | None, str | None]:
     """(status, supersedes, superseded_by) from a status section or value."""
     status = None
     supersedes = superseded_by = None
@@ -92,10 +109,10 @@ def _read_status(text: str, path: Path) -> tuple[str, str | None, str | None]:
         if not line:
             continue
         if match := _SUPERSEDED_BY.match(line):
-            superseded_by = _reference(match.group(1))
+            superseded_by = _reference(match.group(1), prefix)
             status = status or "superseded"
         elif match := _SUPERSEDES.match(line):
-            supersedes = _reference(match.group(1))
+            supersedes = _reference(match.group(1), prefix)
         elif status is None and not line.lower().startswith(("amended", "amends", "clarified", "clarifies")):
             word = re.split(r"[^a-z]+", line.lower().strip("*_ "), maxsplit=1)[0]
             if word not in _STATUS_WORDS:
@@ -106,13 +123,13 @@ def _read_status(text: str, path: Path) -> tuple[str, str | None, str | None]:
     return status or "accepted", supersedes, superseded_by
 
 
-def _reference(text: str) -> str | None:
-    """The id an ADR cross-reference points at: '[3. Use X](0003-use-x.md)' -> '0003'."""
+def _reference(text: str, prefix: str) -> str | None:
+    """The id an ADR cross-reference (to the same folder) points at: '[3. Use X](0003-use-x.md)' -> 'adr-0003'."""
     target = _REF_TARGET.search(text)
     if target is not None and (number := number_of(Path(target.group(1)).name)) is not None:
-        return format_id(number)
+        return format_id(number, prefix)
     label = _REF_LABEL.search(text)
-    return format_id(int(label.group(1))) if label else None
+    return format_id(int(label.group(1)), prefix) if label else None
 
 
 def _nygard_fields(named: dict[str, str]) -> dict[str, Any]:

@@ -4,6 +4,11 @@ A kenning decision file keeps id, title, status, date, tags, links, supersedes,
 superseded_by and rules in its front matter, and Context / Decision / Consequences /
 Alternatives as ``##`` sections of the body, so it reads well on GitHub and can be edited
 by hand. Every read goes to disk: a hand edit shows up on the next call.
+
+Ids are unique across folders: a decision of the project's own folder is its file's number
+(``0007``); one read from an ADR folder carries that folder's prefix (``adr-0007`` for
+docs/adr), since ADR tools number their folder on their own. A bare id inside an ADR file
+(``Superseded by 0009``) names a decision of the same folder.
 """
 
 from __future__ import annotations
@@ -15,12 +20,12 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from kenning.errors import Conflict, InvalidInput, KenningError
+from kenning.errors import ChangedOnDisk, Conflict, InvalidInput, KenningError
 from kenning.memory import adr_import
-from kenning.memory.filestore import create_numbered, display_path, find_file, locked, normalize_id
-from kenning.memory.filestore import numbered_files, number_of, write_atomic
+from kenning.memory.filestore import create_numbered, display_path, find_file, format_id, inside_root, locked
+from kenning.memory.filestore import numbered_files, number_of, parse_id, retried, write_atomic
 from kenning.memory.frontmatter import bullet_list, bullets, choice_field, has_heading, mapping_list
-from kenning.memory.frontmatter import parse, read_text, render, split_sections, text_field, text_list
+from kenning.memory.frontmatter import parse, read_versioned, render, split_sections, text_field, text_list
 from kenning.models import DECISION_STATUSES, Decision
 
 DECISIONS_FOLDER = Path(".kenning/memory/decisions")
@@ -43,11 +48,13 @@ class DecisionLog:
         self.folder = folder
         self.root = root
         self.imports = [p for p in imports if p.resolve() != folder.resolve()]
+        self.prefixes = ["", *adr_import.id_prefixes(self.imports)]  # one per folder: ids stay unique
+        self._prefix_of = dict(zip(self.folders, self.prefixes))
 
     @classmethod
     def for_root(cls, root: Path, folder: Path | str | None = None) -> DecisionLog:
         """The log of a project: ``folder`` (default .kenning/memory/decisions) plus detected ADR folders."""
-        chosen = root / (folder if folder is not None else DECISIONS_FOLDER)
+        chosen = inside_root(root, root / (folder if folder is not None else DECISIONS_FOLDER))
         return cls(chosen, root=root, imports=adr_import.detect_adr_folders(root))
 
     @property
@@ -57,7 +64,7 @@ class DecisionLog:
     # --- reading -------------------------------------------------------------------
 
     def get(self, decision_id: str | int) -> Decision:
-        return self.read(find_file(self.folders, str(decision_id), "decision"))
+        return self.read(self._find(decision_id))
 
     def scan(self) -> tuple[list[Decision], list[str]]:
         """Every decision that reads, and one message per file that does not."""
@@ -81,8 +88,8 @@ class DecisionLog:
         ]
 
     def history(self, decision_id: str | int) -> list[Decision]:
-        """The supersession chain through a decision, oldest first."""
-        by_id = {d.id: d for d in self._all()}
+        """The supersession chain through a decision, oldest first; a file that does not read ends it there."""
+        by_id = {d.id: d for d in self.scan()[0]}
         start = self.get(decision_id)
         predecessor = {d.superseded_by: d.id for d in by_id.values() if d.superseded_by}
         successor = {d.supersedes: d.id for d in by_id.values() if d.supersedes}
@@ -121,12 +128,16 @@ class DecisionLog:
             alternatives=alternatives, tags=tags, links=links, rules=rules,
         ))
         with locked(self.folder):
-            old = self._superseded_target(supersedes, None) if supersedes is not None else None
+            old = self._superseded_target(supersedes, None)[0] if supersedes is not None else None
             draft = Decision(id="", path="", **fields, supersedes=old.id if old else None)
             path = create_numbered(self.folders, draft.title, lambda new_id: _render(draft, new_id))
             new = self.read(path)
             if old is not None:
-                self._write(dataclasses.replace(old, status="superseded", superseded_by=new.id))
+                try:
+                    retried(lambda: self._mark_superseded(old.id, new.id))
+                except ChangedOnDisk as e:
+                    raise ChangedOnDisk(f"decision {new.id} is recorded, but marking {old.id} superseded failed: "
+                                        f"{e}; finish with `kenning decision supersede {old.id} {new.id}`") from e
         return new
 
     def update(self, decision_id: str | int, **fields: Any) -> Decision:
@@ -136,10 +147,14 @@ class DecisionLog:
             raise InvalidInput(f"cannot update {', '.join(unknown)}; updatable fields: {', '.join(UPDATABLE)}")
         if fields.get("status") == "superseded":
             raise InvalidInput("mark a decision superseded with supersede, which records its successor")
-        with locked(self.folder):
-            current = self._writable(decision_id)
+
+        def change() -> Decision:
+            current, version = self._writable(decision_id)
             merged = _checked({**{k: getattr(current, k) for k in UPDATABLE}, **fields})
-            return self._write(dataclasses.replace(current, **merged))
+            return self._write(dataclasses.replace(current, **merged), version)
+
+        with locked(self.folder):
+            return retried(change)
 
     def supersede(self, old_id: str | int, new: dict[str, Any] | str | int) -> Decision:
         """Replace decision old_id by a new decision (fields) or an existing one (id); returns the new one."""
@@ -147,16 +162,20 @@ class DecisionLog:
             if "supersedes" in new:
                 raise InvalidInput("'supersedes' is set by supersede itself; leave it out of the new fields")
             return self.add(**new, supersedes=old_id)
-        with locked(self.folder):
-            successor = self._writable(new)
-            if successor.supersedes not in (None, normalize_id(old_id)):
-                raise Conflict(f"decision {successor.id} already supersedes {successor.supersedes}")
+
+        def link() -> Decision:
+            successor, version = self._writable(new)
             if successor.status in _CLOSED:
                 raise Conflict(f"decision {successor.id} is {successor.status}; a successor must be current")
-            old = self._superseded_target(old_id, successor.id)
-            successor = self._write(dataclasses.replace(successor, supersedes=old.id))
-            self._write(dataclasses.replace(old, status="superseded", superseded_by=successor.id))
-        return successor
+            old = self._superseded_target(old_id, successor.id)[0]
+            if successor.supersedes not in (None, old.id):
+                raise Conflict(f"decision {successor.id} already supersedes {successor.supersedes}")
+            successor = self._write(dataclasses.replace(successor, supersedes=old.id), version)
+            self._mark_superseded(old.id, successor.id)
+            return successor
+
+        with locked(self.folder):
+            return retried(link)  # a retry finds the successor's half done and redoes it unchanged
 
     # --- internals -----------------------------------------------------------------
 
@@ -168,32 +187,46 @@ class DecisionLog:
 
     def read(self, path: Path) -> Decision:
         """The decision one file holds (KenningError naming the file if it does not read)."""
-        meta, body = parse(read_text(path), path, required=False)
-        display = display_path(path, self.root)
-        if "id" not in meta:  # not written by kenning: an ADR in the project's own format
-            return adr_import.parse_adr(path, meta, body, display)
-        return _from_file(path, meta, body, display)
+        return self._read_versioned(path)[0]
 
-    def _writable(self, decision_id: str | int) -> Decision:
-        decision = self.get(decision_id)
+    def _read_versioned(self, path: Path) -> tuple[Decision, str]:
+        text, version = read_versioned(path)
+        meta, body = parse(text, path, required=False)
+        display = display_path(path, self.root)
+        prefix = self._prefix_of.get(path.parent, "")
+        if "id" not in meta:  # not written by kenning: an ADR in the project's own format
+            return adr_import.parse_adr(path, meta, body, display, prefix), version
+        return _from_file(path, meta, body, display, prefix), version
+
+    def _find(self, decision_id: str | int) -> Path:
+        return find_file(self.folders, str(decision_id), "decision", self.prefixes)
+
+    def _writable(self, decision_id: str | int) -> tuple[Decision, str]:
+        """A kenning decision and the version of its file, for a rewrite that must not lose a hand edit."""
+        decision, version = self._read_versioned(self._find(decision_id))
         if decision.format != "kenning":
             raise Conflict(
                 f"decision {decision.id} is a {decision.format} ADR ({decision.path}) that kenning reads "
                 "but does not rewrite; edit that file by hand"
             )
-        return decision
+        return decision, version
 
-    def _superseded_target(self, old_id: str | int, new_id: str | None) -> Decision:
-        old = self._writable(old_id)
+    def _superseded_target(self, old_id: str | int, new_id: str | None) -> tuple[Decision, str]:
+        old, version = self._writable(old_id)
         if old.id == new_id:
             raise InvalidInput(f"decision {old.id} cannot supersede itself")
         if old.superseded_by not in (None, new_id):
             raise Conflict(f"decision {old.id} is already superseded by {old.superseded_by}; supersede that one")
-        return old
+        return old, version
 
-    def _write(self, decision: Decision) -> Decision:
-        path = find_file(self.folders, decision.id, "decision")
-        write_atomic(path, _render(decision, decision.id))
+    def _mark_superseded(self, old_id: str, new_id: str) -> None:
+        old, version = self._superseded_target(old_id, new_id)
+        self._write(dataclasses.replace(old, status="superseded", superseded_by=new_id), version)
+
+    def _write(self, decision: Decision, version: str) -> Decision:
+        """Rewrite a decision's file, if it is still the version it was read as (else ChangedOnDisk)."""
+        path = self._find(decision.id)
+        write_atomic(path, _render(decision, decision.id), version)
         return self.read(path)
 
 
@@ -229,10 +262,11 @@ def _strings(value: Any, key: str) -> list[str]:
     return list(value)
 
 
-def _from_file(path: Path, meta: dict[str, Any], body: str, display: str) -> Decision:
-    item_id = normalize_id(text_field(meta, "id", path))
-    if int(item_id) != number_of(path.name):
-        raise InvalidInput(f"{path}: front matter id {item_id} does not match the file name; make them agree")
+def _from_file(path: Path, meta: dict[str, Any], body: str, display: str, prefix: str) -> Decision:
+    written = text_field(meta, "id", path)
+    number = parse_id(written)[1]
+    if number != number_of(path.name):
+        raise InvalidInput(f"{path}: front matter id {written} does not match the file name; make them agree")
     preamble, sections = split_sections(body)
     known: dict[str, str] = {}
     others = [("", preamble)] if preamble else []
@@ -243,7 +277,7 @@ def _from_file(path: Path, meta: dict[str, Any], body: str, display: str) -> Dec
         else:
             known[field] = text
     return Decision(
-        id=item_id,
+        id=format_id(number, prefix),
         title=text_field(meta, "title", path),
         status=choice_field(meta, "status", path, DECISION_STATUSES),
         date=text_field(meta, "date", path),
@@ -254,20 +288,22 @@ def _from_file(path: Path, meta: dict[str, Any], body: str, display: str) -> Dec
         alternatives=tuple(bullets(known.get("alternatives", ""))),
         tags=text_list(meta, "tags", path),
         links=mapping_list(meta, "links", path),
-        supersedes=_optional_id(meta, "supersedes", path),
-        superseded_by=_optional_id(meta, "superseded_by", path),
+        supersedes=_optional_id(meta, "supersedes", path, prefix),
+        superseded_by=_optional_id(meta, "superseded_by", path, prefix),
         rules=mapping_list(meta, "rules", path),
         sections=tuple(others),
         extra={k: v for k, v in meta.items() if k not in _META_KEYS},
     )
 
 
-def _optional_id(meta: dict[str, Any], key: str, path: Path) -> str | None:
+def _optional_id(meta: dict[str, Any], key: str, path: Path, prefix: str) -> str | None:
+    """A decision id a file names; a bare number is one of the file's own folder."""
     value = text_field(meta, key, path)
     try:
-        return normalize_id(value) if value else None
+        named_prefix, number = parse_id(value) if value else ("", 0)
     except InvalidInput as e:
         raise InvalidInput(f"{path}: '{key}' {e}") from e
+    return format_id(number, named_prefix or prefix) if value else None
 
 
 def _render(d: Decision, item_id: str) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from kenning.errors import InvalidInput, StorageError
+from kenning.memory.filestore import version_of
 
 _DELIMITER = "---"
 # The C implementations when libyaml is present: the same safe subset, several times faster.
@@ -29,6 +30,11 @@ _BULLET = re.compile(r"^[-*+]\s+(.*)$")
 
 def read_text(path: Path) -> str:
     """The file's text; invalid UTF-8 is an error naming the file and the byte offset."""
+    return read_versioned(path)[0]
+
+
+def read_versioned(path: Path) -> tuple[str, str]:
+    """(text, version) of a file, both from one read: the version a rewrite of it must expect."""
     try:
         data = path.read_bytes()
     except OSError as e:
@@ -39,7 +45,7 @@ def read_text(path: Path) -> str:
         raise InvalidInput(
             f"{path} is not valid UTF-8 (bad byte at offset {e.start}); re-save it as UTF-8"
         ) from e
-    return text.removeprefix("\ufeff")
+    return text.removeprefix("\ufeff"), version_of(data)
 
 
 def parse(text: str, source: Path | str, *, required: bool = True) -> tuple[dict[str, Any], str]:

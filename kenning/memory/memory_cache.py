@@ -22,10 +22,10 @@ from kenning.errors import InvalidInput, StorageError
 from kenning.memory.cache_refresh import Snapshot, Source, Watched, decode, refresh
 from kenning.memory.decisions import DecisionLog
 from kenning.memory.tasks import TaskBoard
-from kenning.models import Decision, Task
+from kenning.models import Decision, Problem, Task
 
 CACHE_NAME = "memory-cache.sqlite3"
-_SCHEMA_VERSION = 4
+_SCHEMA_VERSION = 5  # 5: decisions read from ADR folders carry their folder's id prefix
 _SCHEMA = """
 CREATE TABLE items (
     id INTEGER PRIMARY KEY,
@@ -86,7 +86,7 @@ class Page:
 
     items: list
     total: int
-    problems: list[str]
+    problems: list[Problem]
 
 
 class MemoryView:
@@ -103,7 +103,7 @@ class MemoryView:
         found = [decode("decision", data) for (data,) in rows]
         if tag:
             found = [d for d in found if tag.lower() in (t.lower() for t in d.tags)]
-        return Page(found, len(found), self.problems("decision"))
+        return Page(found, len(found), self.problems("decision") + self.shared_ids("decision"))
 
     def search_decisions(self, query: str, limit: int = 20, status: str | None = None) -> list[tuple[Decision, float]]:
         """Lexical (FTS5, bm25) search over title, tags and body; word prefixes match.
@@ -164,7 +164,7 @@ class MemoryView:
             f"SELECT data FROM items WHERE kind = 'task' AND status IN ({marks})"
             f" ORDER BY CASE status {order} END, rank, item_id LIMIT ?",
             (*chosen, *chosen, -1 if limit is None else limit))
-        return Page([decode("task", data) for (data,) in rows], total, self.problems("task"))
+        return Page([decode("task", data) for (data,) in rows], total, self.problems("task") + self.shared_ids("task"))
 
     def next_task(self) -> Task | None:
         """As ``tasks.pick_next``: the highest-priority open task whose dependencies are all done."""
@@ -180,11 +180,24 @@ class MemoryView:
         row = self.conn.execute("SELECT generation FROM generations WHERE kind = ?", (kind,)).fetchone()
         return row[0] if row else 0
 
-    def problems(self, kind: str) -> list[str]:
-        """Why each file of a kind ('decision' or 'task') that does not read fails."""
+    def problems(self, kind: str) -> list[Problem]:
+        """Each file of a kind ('decision' or 'task') that does not read, and why."""
         rows = self.conn.execute(
-            "SELECT problem FROM items WHERE kind = ? AND problem IS NOT NULL ORDER BY key", (kind,))
-        return [problem for (problem,) in rows]
+            "SELECT key, problem FROM items WHERE kind = ? AND problem IS NOT NULL ORDER BY key", (kind,))
+        return [Problem(key, problem) for key, problem in rows]
+
+    def shared_ids(self, kind: str) -> list[Problem]:
+        """Files that read but claim an id another file of the same folder has (two branches each added 0007)."""
+        rows = self.conn.execute(
+            "SELECT item_id, key FROM items WHERE kind = ?1 AND data IS NOT NULL AND item_id IN ("
+            " SELECT item_id FROM items WHERE kind = ?1 AND data IS NOT NULL GROUP BY item_id HAVING COUNT(*) > 1)"
+            " ORDER BY item_id, key", (kind,))
+        claims: dict[str, list[str]] = {}
+        for item_id, key in rows:
+            claims.setdefault(item_id, []).append(key)
+        return [Problem(key, f"{key}: {kind} {item_id} is also {', '.join(k for k in keys if k != key)}; renumber "
+                             "one of them (its file name and its front-matter id) so that each id names one file")
+                for item_id, keys in claims.items() for key in keys[1:]]
 
 
 class MemoryCache:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from kenning.errors import InvalidInput
-from kenning.memory.filestore import create_numbered, display_path, find_file, locked, normalize_id
+from kenning.memory.filestore import create_numbered, display_path, find_file, inside_root, locked, normalize_id
 from kenning.memory.filestore import number_of, numbered_files
 from kenning.memory.frontmatter import bullet_list, bullets, has_heading, parse, read_text, render
 from kenning.memory.frontmatter import split_sections, text_field
@@ -29,7 +29,7 @@ class SessionLog:
 
     @classmethod
     def for_root(cls, root: Path) -> SessionLog:
-        return cls(root / SESSIONS_FOLDER, root=root)
+        return cls(inside_root(root, root / SESSIONS_FOLDER), root=root)
 
     def handoff(self, summary: str, next_steps: Iterable[str] = (), open_questions: Iterable[str] = ()) -> Handoff:
         """Record the end of a session."""

@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from kenning.errors import Conflict, InvalidInput, KenningError, NotFound
-from kenning.memory.filestore import create_numbered, display_path, find_file, locked, normalize_id
-from kenning.memory.filestore import number_of, numbered_files, write_atomic
+from kenning.memory.filestore import create_numbered, display_path, find_file, inside_root, locked, normalize_id
+from kenning.memory.filestore import number_of, numbered_files, retried, write_atomic
 from kenning.memory.frontmatter import bullet_list, bullets, choice_field, has_heading, mapping_field
-from kenning.memory.frontmatter import mapping_list, parse, read_text, render, split_sections, text_field
+from kenning.memory.frontmatter import mapping_list, parse, read_versioned, render, split_sections, text_field
 from kenning.memory.frontmatter import text_list
 from kenning.models import TASK_PRIORITIES, TASK_STATUSES, AcceptanceItem, Task, TaskNote
 
@@ -40,7 +40,7 @@ class TaskBoard:
 
     @classmethod
     def for_root(cls, root: Path) -> TaskBoard:
-        return cls(root / TASKS_FOLDER, root=root)
+        return cls(inside_root(root, root / TASKS_FOLDER), root=root)
 
     def get(self, task_id: str | int) -> Task:
         return self.read(find_file([self.folder], str(task_id), "task"))
@@ -88,8 +88,9 @@ class TaskBoard:
             raise InvalidInput(f"unknown status {status!r}; use one of {', '.join(TASK_STATUSES)}")
         if status is None and note is None and tick is None and not fields:
             raise InvalidInput("nothing to update: give a status, a note, an item to tick or a field")
-        with locked(self.folder):
-            task = self.get(task_id)
+
+        def change() -> Task:
+            task, version = self._versioned(task_id)
             changes = _checked({**_editable(task), **{k: v for k, v in fields.items() if k != "depends_on"}})
             if "depends_on" in fields:
                 changes["depends_on"] = self._checked_deps(task.id, fields["depends_on"])
@@ -101,7 +102,10 @@ class TaskBoard:
                 notes.append(TaskNote(_now(), note.strip()))
             if tick is not None:
                 changes["acceptance"] = _ticked(task, tick)
-            return self._write(dataclasses.replace(task, **changes, notes=tuple(notes), updated=_now()))
+            return self._write(dataclasses.replace(task, **changes, notes=tuple(notes), updated=_now()), version)
+
+        with locked(self.folder):
+            return retried(change)
 
     def blockers(self, task_id: str | int) -> list[str]:
         """This module's own reasons a task cannot close: unticked items, unfinished dependencies."""
@@ -123,8 +127,9 @@ class TaskBoard:
         """Mark a task done if every check passes; ``checks`` are the caller's failures (code-level)."""
         if force and not (reason and reason.strip()):
             raise InvalidInput("--force needs --reason: write why the failing checks do not apply")
-        with locked(self.folder):
-            task = self.get(task_id)
+
+        def close() -> Task:
+            task, version = self._versioned(task_id)
             if task.status == "done":
                 raise Conflict(f"task {task.id} is already done")
             reasons = [*checks, *self.blockers(task.id)]
@@ -135,7 +140,11 @@ class TaskBoard:
             override = {"reason": reason.strip(), "at": now, "overridden": reasons} if force else task.override
             note = f"closed with --force: {reason.strip()}" if force else "closed: all checks passed"
             notes = (*task.notes, TaskNote(now, note))
-            return self._write(dataclasses.replace(task, status="done", override=override, notes=notes, updated=now))
+            closed = dataclasses.replace(task, status="done", override=override, notes=notes, updated=now)
+            return self._write(closed, version)
+
+        with locked(self.folder):
+            return retried(close)
 
     def _all(self) -> list[Task]:
         tasks, problems = self.scan()
@@ -147,7 +156,9 @@ class TaskBoard:
         deps = tuple(dict.fromkeys(normalize_id(d) for d in depends_on))
         if task_id in deps:
             raise InvalidInput(f"task {task_id} cannot depend on itself")
-        graph = {t.id: set(t.depends_on) for t in self._all()}
+        if not deps:
+            return deps
+        graph = {t.id: set(t.depends_on) for t in self._all()}  # strict: a cycle may run through any file
         for dep in deps:
             if dep not in graph:
                 raise NotFound(f"no task {dep} to depend on; list tasks to see the ids that exist")
@@ -157,12 +168,21 @@ class TaskBoard:
 
     def read(self, path: Path) -> Task:
         """The task one file holds (KenningError naming the file if it does not read)."""
-        meta, body = parse(read_text(path), path)
-        return _from_file(path, meta, body, display_path(path, self.root))
+        return self._read_versioned(path)[0]
 
-    def _write(self, task: Task) -> Task:
+    def _versioned(self, task_id: str | int) -> tuple[Task, str]:
+        return self._read_versioned(find_file([self.folder], str(task_id), "task"))
+
+    def _read_versioned(self, path: Path) -> tuple[Task, str]:
+        """The task and the version of its file, for a rewrite that must not lose a hand edit."""
+        text, version = read_versioned(path)
+        meta, body = parse(text, path)
+        return _from_file(path, meta, body, display_path(path, self.root)), version
+
+    def _write(self, task: Task, version: str) -> Task:
+        """Rewrite a task's file, if it is still the version it was read as (else ChangedOnDisk)."""
         path = find_file([self.folder], task.id, "task")
-        write_atomic(path, _render(task, task.id))
+        write_atomic(path, _render(task, task.id), version)
         return self.read(path)
 
 

@@ -37,7 +37,7 @@ def brief_sections(ops: MemoryOps, token_budget: int) -> tuple[str, list[Section
         in_progress = view.task_rows("in_progress", fetch)
         open_tasks = view.task_rows("open", fetch)
         next_task = view.next_task()
-        problems += view.problems("decision") + view.problems("task")
+        problems += [p.error for kind in ("decision", "task") for p in view.problems(kind) + view.shared_ids(kind)]
         linked = view.decisions_linking_code(CHECKED_STATUSES)
         changed = view.decisions_changed_since(int(_epoch(since) * 1e9)) if since else []
         ruled = view.decisions_with_rules()

@@ -36,7 +36,7 @@ def resolve_link(store: IndexStore, root: Path, text: str, *, for_task: bool = F
         raise InvalidInput("a link needs a symbol name or a path")
     if for_task and text.lower().startswith(DECISION_PREFIX):
         return {"decision": normalize_id(text[len(DECISION_PREFIX):])}
-    if _looks_like_path(text) or (root / text).exists():
+    if _looks_like_path(text) or path_exists(root, text):
         return {"path": _inside_root(root, text)}
     symbol = _one_symbol(store, text)
     if for_task:
@@ -137,6 +137,14 @@ def _looks_like_path(text: str) -> bool:
     return "/" in text or "\\" in text or text.startswith(("~", "."))
 
 
+def path_exists(root: Path, text: str) -> bool:
+    """Whether root/text is a file or folder; a name no file can have is simply not one."""
+    try:
+        return (root / text).exists()
+    except OSError:  # e.g. a name longer than any file's (ENAMETOOLONG): not a file, so maybe a symbol
+        return False
+
+
 def _inside_root(root: Path, text: str) -> str:
     """A '/'-separated path relative to root; folders end with '/'. Anything outside root is refused."""
     if "\x00" in text or len(text) > 4_096:
@@ -149,7 +157,12 @@ def _inside_root(root: Path, text: str) -> str:
         raise InvalidInput(f"link {text!r} points outside the project root {root}; link files inside it") from None
     if relative == Path("."):
         raise InvalidInput("link a file or folder inside the project, not the project root itself")
-    if not target.exists():
+    try:
+        found = target.exists()
+    except OSError as e:  # ENAMETOOLONG above all: a part over 255 bytes, which no file system allows
+        raise InvalidInput(f"link {text!r} is not a file or folder that can exist ({e.strerror}); "
+                           "link an existing file, folder or symbol") from None
+    if not found:
         raise InvalidInput(f"no file or folder {relative.as_posix()!r} under {root}")
     return relative.as_posix() + ("/" if target.is_dir() else "")
 

@@ -24,7 +24,7 @@ from kenning.memory.embeddings import TEXT_LIMIT, text_hash
 from kenning.memory.index_store import IndexStore
 from kenning.memory.memory_cache import MemoryCache, MemoryView
 from kenning.memory.vector_store import VectorStore, collection_name
-from kenning.models import Decision
+from kenning.models import Decision, Problem
 from kenning.service.fusion import WEIGHTS, fuse
 from kenning.service.search_index import parts_for
 from kenning.settings import Settings
@@ -43,13 +43,16 @@ class DecisionHits(list):
     """[(Decision, score)], best first, as lexical search always returned; plus how they were found.
 
     ``note`` is set when the search fell back to words alone; ``why`` maps a decision id to the
-    ranks that found it (e.g. "lexical #2; dense #1 (cosine 0.61)").
+    ranks that found it (e.g. "lexical #2; dense #1 (cosine 0.61)"); ``problems`` names the decision
+    files that do not read, which the search could not look in.
     """
 
-    def __init__(self, hits=(), note: str | None = None, why: dict[str, str] | None = None) -> None:
+    def __init__(self, hits=(), note: str | None = None, why: dict[str, str] | None = None,
+                 problems: list[Problem] | None = None) -> None:
         super().__init__(hits)
         self.note = note
         self.why = why or {}
+        self.problems = problems or []
 
 
 def decision_text(decision: Decision) -> str:
@@ -85,17 +88,18 @@ class DecisionSearch:
         pool = max(50, limit * 5)
         with self.cache.view("decision") as view:
             lexical = view.search_decisions(query, pool, status)
+            skipped = view.problems("decision")
             if not self.settings.embed_on_index:
-                return DecisionHits(lexical[:limit], note=OFF_NOTE)
+                return DecisionHits(lexical[:limit], note=OFF_NOTE, problems=skipped)
             corpus = self._corpus_of(view)
         if not corpus.by_id:
-            return DecisionHits(lexical[:limit])
+            return DecisionHits(lexical[:limit], problems=skipped)
         try:
             dense = self._dense(query, corpus, pool, status)
         except (ConfigError, StorageError) as e:
             log.warning("decision search falls back to words: %s", e)
             return DecisionHits(lexical[:limit], note=f"semantic search unavailable ({e}); "
-                                                      "decisions matched by their words only")
+                                                      "decisions matched by their words only", problems=skipped)
         lists = {"lexical": [d.id for d, _ in lexical], "dense": [i for i, _ in dense]}
         fused = fuse(lists, WEIGHTS)
         found = {d.id: d for d, _ in lexical} | {i: corpus.by_id[i] for i, _ in dense}
@@ -103,7 +107,7 @@ class DecisionSearch:
         order = sorted(fused, key=lambda i: (-fused[i], found[i].status in CLOSED_DECISIONS, i))[:limit]
         similarity = dict(dense)
         return DecisionHits([(found[i], fused[i]) for i in order],
-                            why={i: _why(i, lists, similarity) for i in order})
+                            why={i: _why(i, lists, similarity) for i in order}, problems=skipped)
 
     def embed(self) -> int:
         """Give every decision its vector now rather than on the first search; how many were encoded."""

@@ -13,7 +13,7 @@ from typing import Any
 from kenning.memory.index_store import IndexStore
 from kenning.memory.memory_cache import Row
 from kenning.models import Decision
-from kenning.service.code_links import symbols_of
+from kenning.service.code_links import path_exists, symbols_of
 
 # Closed decisions no longer govern the code, so their drift is noise.
 CHECKED_STATUSES = ("proposed", "accepted")
@@ -74,7 +74,7 @@ def _check(store: IndexStore, root: Path, link: dict[str, Any], seen: dict[str, 
             where = ", ".join(f"{s.path}:{s.start_line}-{s.end_line}" for s in now)
             return LinkChange(dict(link), "drifted", f"the body of {name} changed since the decision ({where})")
         return None
-    if "path" in link and not (root / str(link["path"])).exists():
+    if "path" in link and not path_exists(root, str(link["path"])):  # links edited by hand may be any text
         return LinkChange(dict(link), "orphaned", f"{link['path']} no longer exists")
     return None
 

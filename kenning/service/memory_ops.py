@@ -17,7 +17,7 @@ from kenning.memory.index_store import IndexStore
 from kenning.memory.memory_cache import MemoryCache, Page
 from kenning.memory.sessions import SessionLog
 from kenning.memory.tasks import TaskBoard, unchanged_since_opened
-from kenning.models import DECISION_STATUSES, TASK_STATUSES, Decision, Handoff, Task
+from kenning.models import DECISION_STATUSES, TASK_STATUSES, Decision, Handoff, Problem, Task
 from kenning.service import briefing
 from kenning.service.brief_sections import brief_sections
 from kenning.service.code_links import code_failures, file_hashes, files_of, resolve_link, symbols_of
@@ -29,6 +29,23 @@ from kenning.settings import Settings
 DECISION_FIELDS = ("title", "context", "decision", "status", "date", "consequences", "alternatives",
                    "tags", "links", "rules", "supersedes")
 Link = str | dict[str, Any]  # what a user gives: 'pkg.mod.func', 'src/app.py', or {"symbol"|"path": ...}
+
+
+class Listing(list):
+    """The items that read, as a list; ``problems`` names each file that does not, so one broken file
+    is shown beside the rest instead of hiding them (or being skipped unsaid)."""
+
+    def __init__(self, items=(), problems: Iterable[Problem] = ()) -> None:
+        super().__init__(items)
+        self.problems = list(problems)
+
+    @classmethod
+    def of(cls, page: Page) -> Listing:
+        return cls(page.items, page.problems)
+
+    def public(self, key: str) -> dict[str, Any]:
+        """The JSON shape every surface answers: {key: [item...], "problems": [{"path", "error"}...]}."""
+        return {key: [item.public() for item in self], "problems": [p.public() for p in self.problems]}
 
 
 class MemoryOps:
@@ -68,10 +85,11 @@ class MemoryOps:
             alternatives=list(alternatives), tags=list(tags), links=resolved, rules=list(rules), supersedes=supersedes,
         )
 
-    def list_decisions(self, status: str | None = None, tag: str | None = None) -> list[Decision]:
+    def list_decisions(self, status: str | None = None, tag: str | None = None) -> Listing:
+        """Decisions by id; ``.problems`` names each decision file that does not read, and why."""
         self._check_status(status, "decision")
         with self.memory_cache.view("decision") as view:
-            return _all_or_raise(view.decisions(status, tag))
+            return Listing.of(view.decisions(status, tag))
 
     def decision(self, decision_id: str | int) -> Decision:
         return self.decision_log.get(decision_id)
@@ -128,17 +146,18 @@ class MemoryOps:
         """Open a task; the content hashes of the linked files are kept to show later that they changed."""
         resolved = [self._link(link, for_task=True) for link in _links(links)]
         for link in resolved:
-            if "decision" in link:
-                self.decision_log.get(link["decision"])  # must exist
+            if "decision" in link:  # must exist; kept by its canonical id ('3' may be adr-0003)
+                link["decision"] = self.decision_log.get(link["decision"]).id
         hashes = file_hashes(self.settings.root, files_of(self.store, resolved))
         return self.task_board.add(title, description=description, priority=priority, acceptance=list(acceptance),
                                    links=resolved, depends_on=list(depends_on),
                                    baseline={"files": hashes} if hashes else None)
 
-    def list_tasks(self, status: str | None = None) -> list[Task]:
+    def list_tasks(self, status: str | None = None) -> Listing:
+        """Tasks by status and priority; ``.problems`` names each task file that does not read, and why."""
         self._check_status(status, "task")
         with self.memory_cache.view("task") as view:
-            return _all_or_raise(view.tasks((status,) if status else None))
+            return Listing.of(view.tasks((status,) if status else None))
 
     def task(self, task_id: str | int) -> Task:
         return self.task_board.get(task_id)
@@ -213,13 +232,6 @@ def _links(links: Iterable[Link]) -> list[Link]:
     if isinstance(links, (str, dict)):
         raise InvalidInput("links must be a list")
     return list(links)
-
-
-def _all_or_raise(page: Page) -> list:
-    """Lists are all or nothing: a file that does not read is an error naming it, never skipped."""
-    if page.problems:
-        raise InvalidInput("; ".join(page.problems))
-    return page.items
 
 
 def _covers(linked: str, files: set[str]) -> bool:

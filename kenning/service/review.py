@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Any
 from kenning.errors import KenningError, NotFound
 from kenning.indexer.rules import Violation
 from kenning.models import Decision, Handoff, Symbol, Task
-from kenning.service.code_links import symbols_of
+from kenning.service.code_links import path_exists, symbols_of
 from kenning.service.drift import Drift
+from kenning.service.memory_ops import Listing
 
 if TYPE_CHECKING:
     from kenning.service.core import Service
@@ -85,8 +86,9 @@ def overview(service: Service) -> Overview:
             problems.append(str(e))
             return default
 
-    decisions = attempt(service.list_decisions, [])
-    tasks = attempt(service.list_tasks, [])
+    decisions = attempt(service.list_decisions, Listing())
+    tasks = attempt(service.list_tasks, Listing())
+    problems += [p.error for p in (*decisions.problems, *tasks.problems)]
     checked = attempt(service.check_rules, None)
     return Overview(
         status=service.status(), freshness=service.freshness(),
@@ -125,7 +127,7 @@ def code_links(service: Service, links: tuple[dict[str, Any], ...]) -> tuple[Cod
             shown.append(CodeLink("symbol", str(link["symbol"]), places, missing=not found))
         elif "path" in link:
             path = str(link["path"])
-            shown.append(CodeLink("path", path, missing=not (service.settings.root / path).exists()))
+            shown.append(CodeLink("path", path, missing=not path_exists(service.settings.root, path)))
         elif "decision" in link:
             shown.append(CodeLink("decision", str(link["decision"]), missing=not _decision_exists(service, link)))
     return tuple(shown)

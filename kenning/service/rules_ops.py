@@ -57,7 +57,8 @@ class RulesOps:
                 ruled = view.decisions_with_rules()
         if ruled.problems:
             # A decision that cannot be read may carry rules: checking without them would pass wrongly.
-            raise RuleError("cannot read every decision, so rules cannot be checked: " + "; ".join(ruled.problems))
+            unread = "; ".join(p.error for p in ruled.problems)
+            raise RuleError(f"cannot read every decision, so rules cannot be checked: {unread}")
         decisions = ruled.items
         for decision in decisions:
             if not decision.rules:

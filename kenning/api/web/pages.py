@@ -14,12 +14,13 @@ from fastapi.responses import HTMLResponse
 from kenning.api.code_routes import ServiceDep
 from kenning.api.web import svg
 from kenning.api.web.render import PageRoute, page
-from kenning.models import DECISION_STATUSES, TASK_STATUSES, Symbol
+from kenning.models import DECISION_ID_PATTERN, DECISION_STATUSES, TASK_STATUSES, Symbol
 from kenning.service import graph_views, review
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False, default_response_class=HTMLResponse)
 
 Id = Annotated[str, Path(pattern=r"^[0-9]{1,9}$")]
+DecisionId = Annotated[str, Path(pattern=DECISION_ID_PATTERN)]
 Text = Annotated[str, Query(max_length=2_000)]
 DecisionStatus = Literal[DECISION_STATUSES]  # type: ignore[valid-type]
 SEARCH_LIMIT = 10
@@ -41,18 +42,19 @@ def overview(request: Request, service: ServiceDep) -> HTMLResponse:
 @router.get("/ui/decisions")
 def decisions(request: Request, service: ServiceDep, status: DecisionStatus | Literal[""] = "",
               tag: Text = "", q: Text = "") -> HTMLResponse:
+    every = service.list_decisions()
     if q.strip():
         found = [d for d, _ in service.search_decisions(q, limit=100, status=status or None)]
         found = [d for d in found if not tag or tag in d.tags]
     else:
         found = sorted(service.list_decisions(status or None, tag or None), key=lambda d: (d.date, d.id), reverse=True)
-    tags = sorted({t for d in service.list_decisions() for t in d.tags})
+    tags = sorted({t for d in every for t in d.tags})
     return page(request, "decisions.html", decisions=found, statuses=DECISION_STATUSES, tags=tags,
-                status=status, tag=tag, q=q)
+                status=status, tag=tag, q=q, problems=every.problems)
 
 
 @router.get("/ui/decisions/{decision_id}")
-def decision(request: Request, service: ServiceDep, decision_id: Id, saved: str = "") -> HTMLResponse:
+def decision(request: Request, service: ServiceDep, decision_id: DecisionId, saved: str = "") -> HTMLResponse:
     return page(request, "decision.html", view=review.review_decision(service, decision_id),
                 saved=SAVED.get(saved, ""), statuses=[s for s in DECISION_STATUSES if s != "superseded"],
                 href=symbol_href)
@@ -61,9 +63,10 @@ def decision(request: Request, service: ServiceDep, decision_id: Id, saved: str 
 @router.get("/ui/tasks")
 def tasks(request: Request, service: ServiceDep) -> HTMLResponse:
     board = {status: [] for status in TASK_STATUSES}
-    for task in service.list_tasks():
+    listed = service.list_tasks()
+    for task in listed:
         board[task.status].append(task)
-    return page(request, "tasks.html", board=board)
+    return page(request, "tasks.html", board=board, problems=listed.problems)
 
 
 @router.get("/ui/tasks/{task_id}")
