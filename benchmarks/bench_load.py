@@ -224,6 +224,7 @@ def main() -> None:
         if not (root / ".kenning/index/index.sqlite3").is_file():
             print("index:", json.dumps(index_tree(root, env, args.embed)), flush=True)
         queries, codes = probes(root, args.probes)
+        queries = [q for q in queries if len(q.strip()) >= 3]  # a docstring whose first sentence is empty
         names = symbol_names(root, args.probes)
         port = free_port()
         # The watcher's runs must not embed while we measure (an unembedded tree stays lexical).

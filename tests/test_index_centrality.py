@@ -77,3 +77,19 @@ def test_large_index_answers_with_previous_ranks_while_refreshing(service, monke
         threading.Event().wait(0.05)
     refreshed = service.centrality()
     assert refreshed is not first and "textwrap.extra" in refreshed
+
+
+def test_symbol_counts_follow_every_commit(service, tmp_path):
+    symbols, _ = service.store.search_counts()
+    assert service.store.search_counts() == (symbols, 0)
+    # Another process's index run (another connection) and this connection's own run both show at once.
+    other = Service.from_settings(Settings.load(service.root, embed_on_index=False))
+    (service.root / "textwrap.py").write_text((service.root / "textwrap.py").read_text() + "\n\ndef more():\n"
+                                              "    return 2\n")
+    other.index()
+    other.close()
+    assert service.store.search_counts()[0] == symbols + 1
+    (service.root / "textwrap.py").write_text((service.root / "textwrap.py").read_text() + "\n\ndef most():\n"
+                                              "    return 3\n")
+    service.index()
+    assert service.store.search_counts()[0] == symbols + 2

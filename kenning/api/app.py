@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import AsyncIterator, Iterable
 
+import anyio.to_thread
 from fastapi import Depends, FastAPI
 from fastapi.responses import HTMLResponse
 from starlette.types import ASGIApp
@@ -19,6 +21,7 @@ from kenning.api.security import DEFAULT_MAX_BODY_BYTES, BearerToken, BodyLimit
 from kenning.api.web import install as install_web
 from kenning.service import Service
 
+REQUEST_THREADS = max(8, 4 * (os.cpu_count() or 1))  # worker threads for requests (see lifespan)
 # Route modules whose `router` the app includes; each covers one area of the service.
 ROUTERS = (code_routes, memory_routes, rules_routes, guard_routes)
 
@@ -36,6 +39,10 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # Routes run in anyio's worker threads (40 by default), each holding its own SQLite connection
+        # and page cache: past a few per core they only add memory and GIL contention, so more
+        # concurrent requests wait their turn in the event loop instead.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = REQUEST_THREADS
         # A mounted Starlette app's lifespan never runs on its own: run the MCP one here.
         if mcp_app is None:
             yield

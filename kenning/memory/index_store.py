@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from kenning.errors import IndexBusy, StorageError
-from kenning.memory import lexical, search_rows
+from kenning.memory import lexical, search_rows, search_tables
 from kenning.memory.schema import MIGRATIONS, SCHEMA_VERSION
 from kenning.models import FileRecord, ParsedFile, Reference, Symbol
 
@@ -88,6 +88,7 @@ class IndexStore:
         if conn is not None:
             conn.close()
             self._local.conn = None
+            self._local.counts = None
 
     @contextmanager
     def large_cache(self) -> Iterator[None]:
@@ -150,6 +151,17 @@ class IndexStore:
             source = Path(f"{self.path}{suffix}")
             if source.exists():
                 source.replace(Path(f"{aside}{suffix}"))
+
+    def search_counts(self) -> tuple[int, int]:
+        """(symbols, symbols with a stored vector), counted again only after a commit (another
+        connection's moves data_version, this one's total_changes): every search and exists answer
+        reports them, and counting 176k rows took ~20 ms."""
+        conn = self.conn
+        version = (conn.execute("PRAGMA data_version").fetchone()[0], conn.total_changes)
+        cached = getattr(self._local, "counts", None)
+        if cached is None or cached[0] != version:
+            cached = self._local.counts = (version, search_tables.search_counts(conn))
+        return cached[1]
 
     # -- meta --------------------------------------------------------------------------------
 

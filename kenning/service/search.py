@@ -44,7 +44,7 @@ class SearchOps:
         return {"encoded": encoded, "decisions_encoded": decisions, **self.index_state()}
 
     def index_state(self) -> dict[str, Any]:
-        symbols, embedded = tables.search_counts(self.store.conn)
+        symbols, embedded = self.store.search_counts()
         fresh = self.freshness()  # type: ignore[attr-defined]
         state = {"symbols": symbols, "embedded": embedded, "stale_files": fresh["stale_files"],
                  "indexing": fresh["indexing"]}
