@@ -198,3 +198,16 @@ def test_watcher_keeps_indexing_after_hostile_events(tmp_path, caplog):
     finally:
         watcher.stop()
         service.close()
+
+
+def test_bad_exclude_entries_are_dropped_and_counted_and_the_rest_apply(tmp_path):
+    _write(tmp_path / "kept.py", "def kept():\n    pass\n")
+    _write(tmp_path / "excluded.py", "def excluded():\n    pass\n")
+    service = Service.from_settings(Settings.load(tmp_path, exclude=["[z-a]", "excluded.py", "!"]))
+    try:
+        report = service.index()
+        assert report.skipped_by_reason == {"bad_ignore_line": 2}
+        assert report.files_skipped == 0
+        assert [s.name for s in service.store.all_symbols()] == ["kept"]
+    finally:
+        service.close()
