@@ -1,6 +1,6 @@
-"""Killing `kenning index` mid-parse leaves no process behind (its parser workers and the
-multiprocessing resource tracker die with it), and the next run completes the index: the same
-files, symbols and edges as a clean run on a fresh copy."""
+"""Killing `kenning index` mid-parse (a first index or an incremental one) leaves no process behind
+(its parser workers and the multiprocessing resource tracker die with it), and the next run completes
+the index: the same files, symbols and edges as a clean run on a fresh copy."""
 
 from __future__ import annotations
 
@@ -94,15 +94,29 @@ def _survivors(pid: int, seen: dict[int, int]) -> list[int]:
     return alive
 
 
+def _edit_every_file(root: Path) -> None:
+    """A change to every file, so that a warm run re-parses them all (in workers)."""
+    for number, path in enumerate(sorted(root.rglob("*.py"))):
+        with path.open("a", encoding="utf-8") as file:
+            file.write(f"\n\ndef added_by_the_kill_test_{number}(value):\n    return value\n")
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
-@pytest.mark.parametrize("signal_number", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
-def test_a_killed_index_leaves_no_process_and_the_next_run_completes(tmp_path, signal_number):
+@pytest.mark.parametrize(("signal_number", "warm"), [(signal.SIGKILL, False), (signal.SIGTERM, False),
+                                                     (signal.SIGKILL, True)],
+                         ids=["SIGKILL-cold", "SIGTERM-cold", "SIGKILL-warm"])
+def test_a_killed_index_leaves_no_process_and_the_next_run_completes(tmp_path, signal_number, warm):
     killed_root = _corpus(tmp_path / "killed")
-    clean = _counts(_corpus(tmp_path / "clean"))
+    clean_root = _corpus(tmp_path / "clean")
+    if warm:  # indexed once, then every file changed: the killed run is an incremental one
+        _counts(killed_root)
+        _edit_every_file(killed_root)
+        _edit_every_file(clean_root)
+    clean = _counts(clean_root)
 
     # Its own session, so that whatever it starts can be found after it dies whoever adopts it.
     run = subprocess.Popen(_index_command(killed_root), env=_env(), stdout=subprocess.DEVNULL,
-                           stderr=subprocess.PIPE, start_new_session=True)
+                           stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         # Workers are spawned processes whose command line says so; wait until all of them exist.
         def workers_running() -> dict[int, int] | None:

@@ -172,21 +172,24 @@ def test_watcher_keeps_indexing_after_hostile_events(tmp_path, caplog):
     try:
         assert wait_for(lambda: watcher.runs >= 1)  # the catch-up run
 
-        _write(root / ".gitignore", "\n".join(BAD_IGNORE_LINES) + "\n")
-        os.mkfifo(root / "pipe.py")
-        (root / "link.py").symlink_to(outside / "secret.py")
-        _write(_not_utf8(root, b"bad\xff.py"), "def in_a_latin1_name():\n    pass\n")
-        os.mkdir(_not_utf8(root, b"dir\xfe"))
-        _write(_not_utf8(root, b"dir\xfe") + b"/inner.py", "def under_a_latin1_folder():\n    pass\n")
         # watchfiles gives up on a name that is not UTF-8; the watcher says so and starts it again.
+        _write(_not_utf8(root, b"bad\xff.py"), "def in_a_latin1_name():\n    pass\n")
         assert wait_for(lambda: watcher.restarts >= 1, seconds=30)
         assert any("restarting" in r.getMessage() for r in caplog.records if r.levelno == logging.WARNING)
         os.unlink(_not_utf8(root, b"bad\xff.py"))
+        _write(root / ".gitignore", "\n".join(BAD_IGNORE_LINES) + "\n")
+        os.mkfifo(root / "pipe.py")
+        (root / "link.py").symlink_to(outside / "secret.py")
+        os.mkdir(_not_utf8(root, b"dir\xfe"))
+        _write(_not_utf8(root, b"dir\xfe") + b"/inner.py", "def under_a_latin1_folder():\n    pass\n")
+        hostile_done = time.monotonic()
 
         _write(root / "added_later.py", "def added_after_the_hostile_events():\n    pass\n")
         assert wait_for(lambda: "added_later.py" in service.store.file_states(), seconds=60)
-        # The folder with the undecodable name is still there (the native watcher fails at start on
-        # it): a second file is indexed by a watcher that keeps running, not by restarting.
+        # The folder with the undecodable name stays, and the watcher on file events fails at start
+        # while it exists; once a polling watch started after the last hostile event (restarts settle
+        # there), a new file is indexed by a watch that keeps running, with no further restart.
+        assert wait_for(lambda: watcher.polling and (watcher.watching_since or 0) > hostile_done, seconds=60)
         restarts = watcher.restarts
         _write(root / "added_last.py", "def added_while_the_bad_folder_stays():\n    pass\n")
         assert wait_for(lambda: "added_last.py" in service.store.file_states(), seconds=30)
@@ -197,4 +200,17 @@ def test_watcher_keeps_indexing_after_hostile_events(tmp_path, caplog):
         assert not names & {"outside_secret", "in_a_latin1_name", "under_a_latin1_folder"}
     finally:
         watcher.stop()
+        service.close()
+
+
+def test_bad_exclude_entries_are_dropped_and_counted_and_the_rest_apply(tmp_path):
+    _write(tmp_path / "kept.py", "def kept():\n    pass\n")
+    _write(tmp_path / "excluded.py", "def excluded():\n    pass\n")
+    service = Service.from_settings(Settings.load(tmp_path, exclude=["[z-a]", "excluded.py", "!"]))
+    try:
+        report = service.index()
+        assert report.skipped_by_reason == {"bad_ignore_line": 2}
+        assert report.files_skipped == 0
+        assert [s.name for s in service.store.all_symbols()] == ["kept"]
+    finally:
         service.close()

@@ -22,6 +22,7 @@ from kenning.indexer.walker import Candidate, Refused, content_skip_reason, read
 from kenning.models import ParsedFile
 
 log = logging.getLogger(__name__)
+
 # Below this many files, starting worker processes costs more than it saves.
 PARALLEL_THRESHOLD = 150
 _CHUNK = 16

@@ -54,7 +54,7 @@ class WalkResult:
 def walk(root: Path, *, exclude: list[str], max_file_bytes: int) -> WalkResult:
     """Source files under `root` worth parsing; content checks (binary, minified) come later."""
     result = WalkResult()
-    base_spec = _compile_ignore([*DEFAULT_EXCLUDES, *exclude], "the exclude setting", result)
+    base_spec = _compile_ignore(exclude, "the exclude setting", result, always=DEFAULT_EXCLUDES)
     # Each folder's .gitignore applies below it: keep (folder, spec) pairs along the descent.
     ignores: dict[str, list[tuple[str, pathspec.PathSpec]]] = {"": [("", base_spec)]}
 
@@ -142,13 +142,16 @@ def _read_gitignore(root: Path, rel_folder: str, result: WalkResult) -> pathspec
     return _compile_ignore(data.decode("utf-8", errors="replace").splitlines(), rel, result)
 
 
-def _compile_ignore(lines: list[str], source: str, result: WalkResult) -> pathspec.PathSpec:
-    """The lines as one spec; lines pathspec cannot compile (`\\`, `!`, `[z-a]`) are left out and counted."""
+def _compile_ignore(
+    lines: list[str], source: str, result: WalkResult, always: tuple[str, ...] = ()
+) -> pathspec.PathSpec:
+    """`always` and the lines as one spec; lines pathspec cannot compile (`\\`, `!`, `[z-a]`) are
+    left out and counted."""
     try:
-        return pathspec.GitIgnoreSpec.from_lines(lines)
+        return pathspec.GitIgnoreSpec.from_lines([*always, *lines])
     except Exception:  # pathspec raises its own errors and re.error alike
         pass
-    kept = []
+    kept = list(always)
     for number, line in enumerate(lines, start=1):
         try:
             pathspec.GitIgnoreSpec.from_lines([line])

@@ -33,6 +33,8 @@ class Watcher:
         self.retry_seconds = retry_seconds
         self.runs = 0  # completed re-index runs, for status and tests
         self.restarts = 0  # times watching failed and started again
+        self.polling = False  # how the current watch follows changes: polling the tree, or file events
+        self.watching_since: float | None = None  # time.monotonic() when the current watch started
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -61,10 +63,10 @@ class Watcher:
                     return
                 if time.monotonic() - started > _MAX_RESTART_DELAY:
                     delay = self.retry_seconds  # it had been watching fine: a new fault, not a repeat
-                self.restarts += 1
                 polling = not polling
                 log.warning("watching %s failed (%s: %s); restarting in %.1fs, %s", self.service.root,
                             type(e).__name__, e, delay, "polling every second" if polling else "on file events")
+                self.restarts += 1  # after the warning: whoever sees the count can find the reason logged
                 self._stop.wait(delay)
                 delay = min(delay * 2, _MAX_RESTART_DELAY)  # a fault that repeats must not spin
             else:
@@ -75,6 +77,7 @@ class Watcher:
         # answers reuse their walk until a change arrives.
         self.service.files_changed()
         self._reindex()
+        self.polling, self.watching_since = polling, time.monotonic()
         changes = watch(
             self.service.root, watch_filter=DefaultFilter(ignore_dirs=_IGNORED_DIRS), debounce=self.debounce_ms,
             step=50, stop_event=self._stop, raise_interrupt=False, force_polling=polling, poll_delay_ms=1000,
