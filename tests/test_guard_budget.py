@@ -23,7 +23,10 @@ from kenning.service.probe import MAX_CODE_BYTES
 from kenning.settings import Settings
 from serving_project import server_env
 
-BUDGET = 3.0
+# Far less than 4,000-odd lookups take on any machine (each is a few SQL queries), so the budget always
+# runs out, however fast the machine; the bound on the whole run is the hook's own time-out.
+BUDGET = 0.05
+HOOK_TIME_OUT = 60
 WORDS = ("invoice", "order", "customer", "shipment", "ledger", "account", "payment", "refund", "tariff", "parcel",
          "vendor", "receipt", "coupon", "basket", "warehouse", "supplier", "quote", "contract", "budget", "expense")
 TEMPLATES = (
@@ -88,7 +91,7 @@ def test_a_1mb_file_stops_at_the_budget_with_a_note_and_checks_the_changed_defin
     service = Service.from_settings(Settings.load(root))
     started = time.monotonic()
     report = service.guard("fmt.py", content=proposed, time_budget=BUDGET)
-    assert time.monotonic() - started < 3 * BUDGET
+    assert time.monotonic() - started < HOOK_TIME_OUT
     assert report["checked"][0] == "fmt.strip_common_indent"
     assert [(f["kind"], f["symbol"], f["existing"]) for f in report["findings"]] == [
         ("duplicate-exact", "fmt.strip_common_indent", "textwrap.dedent")]
@@ -107,7 +110,7 @@ def test_the_claude_code_hook_answers_a_1mb_write_within_its_time_out(project):
     event = {"hook_event_name": "PreToolUse", "cwd": str(root), "tool_name": "Write",
              "tool_input": {"file_path": str(root / "fmt.py"), "content": proposed}}
     done = subprocess.run([sys.executable, "-m", "kenning", "guard", "--hook", "claude-code"], input=json.dumps(event),
-                          capture_output=True, text=True, timeout=60,  # Claude Code's hook time-out
+                          capture_output=True, text=True, timeout=HOOK_TIME_OUT,
                           env=server_env(CLAUDE_PROJECT_DIR=str(root), KENNING_GUARD_TIME_BUDGET=str(BUDGET)))
     assert done.returncode == 0 and done.stderr == ""
     note = json.loads(done.stdout)["hookSpecificOutput"]["additionalContext"]
@@ -117,16 +120,17 @@ def test_the_claude_code_hook_answers_a_1mb_write_within_its_time_out(project):
 
 def test_the_files_of_one_run_share_its_budget(project, tmp_path):
     root, _, _ = project
+    budget = 0.5  # room for some of the first file's 2,000-odd definitions (all would take seconds), not all
     half, _ = small_functions(MAX_CODE_BYTES // 2)
     diff = "".join("".join(difflib.unified_diff([], half.splitlines(True), "/dev/null", f"b/{name}"))
                    for name in ("first.py", "second.py"))
     (tmp_path / "change.patch").write_text(diff, encoding="utf-8")
     done = subprocess.run([sys.executable, "-m", "kenning", "guard", "--root", str(root), "--diff",
                            str(tmp_path / "change.patch"), "--json"], capture_output=True, text=True, timeout=120,
-                          env=server_env(KENNING_GUARD_TIME_BUDGET=str(BUDGET)))
+                          env=server_env(KENNING_GUARD_TIME_BUDGET=str(budget)))
     assert done.returncode == 0, done.stderr
     first, second = json.loads(done.stdout)["reports"]
     spent = [re.match(r"time budget \(([\d.e-]+) s\) spent: ", n) for r in (first, second) for n in r["notices"]]
     assert len(spent) == 2 and all(spent), (first["notices"], second["notices"])
-    assert float(spent[0][1]) <= BUDGET and float(spent[1][1]) < BUDGET / 2  # what the first file left
+    assert float(spent[0][1]) <= budget and float(spent[1][1]) < budget / 2  # what the first file left
     assert len(second["checked"]) < len(first["checked"])
