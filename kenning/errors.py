@@ -5,6 +5,7 @@
     ├── NotFound            a named symbol, decision, task or file does not exist (404)
     ├── Ambiguous           a name matches several things where one is required (409)
     ├── Conflict            the request clashes with current state (409)
+    │   └── CompletionRefused   a task's completion checks fail (each adapter says how to force it)
     ├── ConfigError         a setting or kenning.toml is wrong
     └── StorageError        the index or a memory file could not be read or written
         └── IndexBusy       another process is writing the index right now
@@ -42,6 +43,22 @@ class Conflict(KenningError):
     def __init__(self, message: str, reasons: list[str] | None = None) -> None:
         super().__init__(message)
         self.reasons = list(reasons or [])
+
+
+class CompletionRefused(Conflict):
+    """A task cannot be closed: ``reasons`` are its failing checks.
+
+    The message ends by saying how to override; the default is surface-neutral, and each adapter
+    rephrases it in its own terms (`--force --reason`, `force`/`reason` arguments) with ``phrased``.
+    """
+
+    def __init__(self, task_id: str, reasons: list[str], how_to_force: str = "force it with a written reason") -> None:
+        lines = "\n".join(f"  - {r}" for r in reasons)
+        super().__init__(f"task {task_id} cannot be closed:\n{lines}\nFix these, or {how_to_force}.", reasons)
+        self.task_id = task_id
+
+    def phrased(self, how_to_force: str) -> CompletionRefused:
+        return CompletionRefused(self.task_id, self.reasons, how_to_force)
 
 
 class ConfigError(KenningError):

@@ -111,8 +111,12 @@ class DecisionLog:
     def add(self, title: str, *, context: str, decision: str, status: str = "accepted",
             date: str | None = None, consequences: str = "", alternatives: Iterable[str] = (),
             tags: Iterable[str] = (), links: Iterable[dict[str, Any]] = (),
-            rules: Iterable[dict[str, Any]] = (), supersedes: str | int | None = None) -> Decision:
-        """Record a new decision; with ``supersedes``, the old one is marked superseded by it."""
+            rules: Iterable[dict[str, Any]] = (), supersedes: str | int | None = None,
+            allow_duplicate: bool = False) -> Decision:
+        """Record a new decision; with ``supersedes``, the old one is marked superseded by it.
+
+        A title another decision already has (ignoring case and spacing) is refused unless
+        ``allow_duplicate``; the decision being superseded may share it (a revision keeps its name)."""
         if status == "superseded":
             raise InvalidInput("a new decision cannot start superseded; supersede an existing one instead")
         fields = _checked(dict(
@@ -122,6 +126,8 @@ class DecisionLog:
         ))
         with locked(self.folder):
             old = self._superseded_target(supersedes, None) if supersedes is not None else None
+            if not allow_duplicate:
+                self._refuse_duplicate(fields["title"], old.id if old else None)
             draft = Decision(id="", path="", **fields, supersedes=old.id if old else None)
             path = create_numbered(self.folders, draft.title, lambda new_id: _render(draft, new_id))
             new = self.read(path)
@@ -173,6 +179,13 @@ class DecisionLog:
         if "id" not in meta:  # not written by kenning: an ADR in the project's own format
             return adr_import.parse_adr(path, meta, body, display)
         return _from_file(path, meta, body, display)
+
+    def _refuse_duplicate(self, title: str, superseded: str | None) -> None:
+        wanted = title.casefold()
+        same = [d for d in self.scan()[0] if " ".join(d.title.split()).casefold() == wanted and d.id != superseded]
+        if same:
+            raise Conflict(f"decision {same[0].id} ({same[0].path}) already has the title {title!r}: update or "
+                           "supersede it, or record this one anyway with allow_duplicate")
 
     def _writable(self, decision_id: str | int) -> Decision:
         decision = self.get(decision_id)

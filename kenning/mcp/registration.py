@@ -1,0 +1,58 @@
+"""How kenning registers an MCP tool: the docstring, dedented, as its description, and hints clients act on.
+
+Clients show a model the description and auto-approve tools hinted read-only. No kenning tool is
+destructive: writes add memory files or change a task's or decision's status, which the files
+record and a later call can change back; nothing is deleted. No tool reaches beyond the project.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from mcp.server.mcpserver import MCPServer
+from mcp.types import ToolAnnotations
+
+F = TypeVar("F", bound=Callable)
+
+
+def tool(server: MCPServer, *, read_only: bool, idempotent: bool = False) -> Callable[[F], F]:
+    """Register the decorated function as a tool; `idempotent`: repeating a call changes nothing more."""
+    # The destructive and idempotent hints mean something only for a tool that writes.
+    hints = (ToolAnnotations(read_only_hint=True, open_world_hint=False) if read_only else
+             ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=idempotent,
+                             open_world_hint=False))
+
+    def register(fn: F) -> F:
+        server.add_tool(fn, description=reflowed(fn.__doc__ or ""), annotations=hints)
+        return fn
+
+    return register
+
+
+def reflowed(doc: str) -> str:
+    """A docstring as a model should read it: dedented, each paragraph on one line."""
+    return "\n\n".join(" ".join(paragraph.split()) for paragraph in inspect.cleandoc(doc).split("\n\n"))
+
+
+def compacted(schema: Any, *, names: bool = False) -> Any:
+    """A JSON schema as short as it can be and mean the same to a model; every tool's schema goes into the
+    assistant's context. Drops the titles pydantic derives from names ("title": "Task Id" beside task_id)
+    and turns an optional ``anyOf [X, null]`` with a null default into X: a property left out of
+    ``required`` is already optional. With ``names``, ``schema`` maps property names to schemas (so a
+    property called "title" is kept)."""
+    if isinstance(schema, list):
+        return [compacted(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    if names:
+        return {name: compacted(sub) for name, sub in schema.items()}
+    out = {key: compacted(value, names=key in ("properties", "$defs"))
+           for key, value in schema.items() if key != "title"}
+    choices = out.get("anyOf")
+    if isinstance(choices, list) and len(choices) == 2 and {"type": "null"} in choices and out.get("default", 0) is None:
+        (kept,) = [c for c in choices if c != {"type": "null"}]
+        del out["anyOf"], out["default"]
+        out = {**kept, **out}
+    return out
