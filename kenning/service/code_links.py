@@ -90,7 +90,7 @@ def code_failures(store: IndexStore, root: Path, task: Task) -> list[str]:
             continue
         for symbol in found:
             if _stale(root, symbol.path, states):
-                reasons.append(f"{symbol.path} changed since it was indexed; run `kenning index` and retry")
+                reasons.append(f"{symbol.path} changed since it was indexed; re-index it and retry")
             elif symbol.kind in _JUDGED_KINDS and (why := is_stub(definition_source(root, symbol), symbol.language)):
                 reasons.append(f"linked symbol {name} is a stub: {why}")
                 break
