@@ -62,12 +62,14 @@ def test_schemas_carry_no_derived_titles_and_stay_small(tools):
     assert len(text) < MAX_SCHEMA_CHARS, f"{len(text)} characters of tool definitions"
 
 
-def test_compaction_keeps_properties_named_title_and_required_nullables():
+def test_compaction_keeps_properties_named_title_and_the_nulls_an_answer_may_hold():
     schema = {"title": "Args", "type": "object", "required": ["at"], "properties": {
         "title": {"title": "Title", "anyOf": [{"type": "string"}, {"type": "null"}], "default": None},
         "at": {"title": "At", "anyOf": [{"type": "number"}, {"type": "null"}]},
     }}
-    assert compacted(schema) == {"type": "object", "required": ["at"], "properties": {
+    nullable = {"anyOf": [{"type": "string"}, {"type": "null"}], "default": None}
+    assert compacted(schema, arguments=True) == {"type": "object", "required": ["at"], "properties": {
         "title": {"type": "string"},
         "at": {"anyOf": [{"type": "number"}, {"type": "null"}]},
     }}
+    assert compacted(schema, arguments=False)["properties"]["title"] == nullable

@@ -36,22 +36,23 @@ def reflowed(doc: str) -> str:
     return "\n\n".join(" ".join(paragraph.split()) for paragraph in inspect.cleandoc(doc).split("\n\n"))
 
 
-def compacted(schema: Any, *, names: bool = False) -> Any:
+def compacted(schema: Any, *, arguments: bool, names: bool = False) -> Any:
     """A JSON schema as short as it can be and mean the same to a model; every tool's schema goes into the
-    assistant's context. Drops the titles pydantic derives from names ("title": "Task Id" beside task_id)
-    and turns an optional ``anyOf [X, null]`` with a null default into X: a property left out of
-    ``required`` is already optional. With ``names``, ``schema`` maps property names to schemas (so a
-    property called "title" is kept)."""
+    assistant's context. Drops the titles pydantic derives from names ("title": "Task Id" beside task_id).
+    For ``arguments``, an optional ``anyOf [X, null]`` with a null default becomes X: an argument left out
+    of ``required`` may be left out (answers keep their nulls: clients check answers against the schema).
+    With ``names``, ``schema`` maps property names to schemas (so a property called "title" is kept)."""
     if isinstance(schema, list):
-        return [compacted(item) for item in schema]
+        return [compacted(item, arguments=arguments) for item in schema]
     if not isinstance(schema, dict):
         return schema
     if names:
-        return {name: compacted(sub) for name, sub in schema.items()}
-    out = {key: compacted(value, names=key in ("properties", "$defs"))
+        return {name: compacted(sub, arguments=arguments) for name, sub in schema.items()}
+    out = {key: compacted(value, arguments=arguments, names=key in ("properties", "$defs"))
            for key, value in schema.items() if key != "title"}
     choices = out.get("anyOf")
-    if isinstance(choices, list) and len(choices) == 2 and {"type": "null"} in choices and out.get("default", 0) is None:
+    if (arguments and isinstance(choices, list) and len(choices) == 2 and {"type": "null"} in choices
+            and out.get("default", 0) is None):
         (kept,) = [c for c in choices if c != {"type": "null"}]
         del out["anyOf"], out["default"]
         out = {**kept, **out}

@@ -34,8 +34,8 @@ class KenningServer(MCPServer):
     line per argument instead of pydantic's report with its help links."""
 
     async def list_tools(self) -> list[MCPTool]:
-        return [tool.model_copy(update={"input_schema": compacted(tool.input_schema),
-                                        "output_schema": compacted(tool.output_schema)})
+        return [tool.model_copy(update={"input_schema": compacted(tool.input_schema, arguments=True),
+                                        "output_schema": compacted(tool.output_schema, arguments=False)})
                 for tool in await super().list_tools()]
 
     async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
