@@ -176,6 +176,8 @@ def test_decision_status_changes_and_their_mistakes(service: Service) -> None:
     # A revision keeps its predecessor's title.
     revised = service.add_decision("Parse lazily", "c", "d2", supersedes=first.id)
     assert service.decision(first.id).superseded_by == revised.id
+    with pytest.raises(Conflict, match=f"decision {first.id} is superseded by {revised.id}"):
+        service.update_decision(first.id, status="accepted")
     assert service.add_decision("Parse lazily", "c", "d3", allow_duplicate=True).title == "Parse lazily"
 
 

@@ -123,7 +123,6 @@ def exists(service: ServiceDep, body: ExistsIn) -> Json:
     return service.exists(code=body.code, description=body.description, name=body.name, limit=body.limit)
 
 
-
 @router.get("/decisions", response_model=Json, tags=["decisions"])
 def decisions(service: ServiceDep,
               q: Annotated[str | None, Query(min_length=1, max_length=2_000, pattern=r"\w",

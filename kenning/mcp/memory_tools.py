@@ -42,7 +42,8 @@ def register(server: MCPServer, service: Service) -> None:
 
     @tool(server, read_only=True)
     def search_code(query: Query, limit: Limit = 10,
-                    kind: Annotated[str | None, Field(description="Only this kind: function, method, class, ...")] = None,
+                    kind: Annotated[str | None, Field(
+                        description="Only this kind: function, method, class, ...")] = None,
                     path_prefix: Annotated[str | None, Field(description="Only files under this folder.")] = None,
                     ) -> Answer:
         """Find code by meaning or words (hybrid lexical + semantic search over symbols). Use when you do not
@@ -66,7 +67,8 @@ def register(server: MCPServer, service: Service) -> None:
         allow_duplicate: Annotated[bool, Field(description="Record it although a decision has its title.")] = False,
         decision_id: Annotated[str | None, Field(
             description="Change this decision (status, superseded_by, acknowledged_by).")] = None,
-        superseded_by: Annotated[str | None, Field(description="With status superseded: the id of its replacement.")] = None,
+        superseded_by: Annotated[str | None, Field(
+            description="With status superseded: the id of its replacement.")] = None,
         acknowledged_by: Annotated[str | None, Field(
             description="Your name: its drifted code was reviewed; briefs stop reporting it.")] = None,
     ) -> Answer:
@@ -82,7 +84,8 @@ def register(server: MCPServer, service: Service) -> None:
                                                acknowledged_by=acknowledged_by)
             else:
                 if superseded_by is not None or acknowledged_by is not None:
-                    raise InvalidInput("superseded_by and acknowledged_by change an existing decision: pass decision_id")
+                    raise InvalidInput("superseded_by and acknowledged_by change an existing decision: "
+                                       "pass decision_id")
                 if not (title and context and decision):
                     raise InvalidInput("a new decision needs title, context and decision (or pass decision_id to "
                                        "change one)")

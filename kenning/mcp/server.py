@@ -29,9 +29,9 @@ TOOL_MODULES = (code_tools, memory_tools, rules_tools)
 
 
 class KenningServer(MCPServer):
-    """The SDK's server, with argument errors that name the tool's own arguments: an unknown argument is
-    refused (the SDK ignores it, so a misspelt one would be lost silently) and a rejected value is one
-    line per argument instead of pydantic's report with its help links."""
+    """The SDK's server, listing compact tool schemas (`compacted`), with argument errors that name the
+    tool's own arguments: an unknown argument is refused (the SDK ignores it, so a misspelt one would be
+    lost silently) and a rejected value is one line per argument instead of pydantic's report and links."""
 
     async def list_tools(self) -> list[MCPTool]:
         return [tool.model_copy(update={"input_schema": compacted(tool.input_schema, arguments=True),
@@ -39,8 +39,9 @@ class KenningServer(MCPServer):
                 for tool in await super().list_tools()]
 
     async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
-        listed = next((t for t in await self.list_tools() if t.name == name), None)
-        if listed is not None and (error := unknown_arguments(name, arguments, listed.input_schema.get("properties", {}))):
+        listed = next((t for t in await super().list_tools() if t.name == name), None)  # uncompacted: cheaper
+        known = listed.input_schema.get("properties", {}) if listed is not None else None
+        if known is not None and (error := unknown_arguments(name, arguments, known)):
             raise error
         try:
             return await super().call_tool(name, arguments, context)

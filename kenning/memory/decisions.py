@@ -144,6 +144,9 @@ class DecisionLog:
             raise InvalidInput("mark a decision superseded with supersede, which records its successor")
         with locked(self.folder):
             current = self._writable(decision_id)
+            if current.superseded_by and fields.get("status", current.status) != current.status:
+                raise Conflict(f"decision {current.id} is superseded by {current.superseded_by}, which records it; "
+                               "change that one, or record a new decision that supersedes it")
             merged = _checked({**{k: getattr(current, k) for k in UPDATABLE}, **fields})
             return self._write(dataclasses.replace(current, **merged))
 

@@ -117,12 +117,15 @@ class MemoryOps:
             raise InvalidInput(f"superseded_by goes with status superseded, not {status}")
         if status == "superseded" and superseded_by is None:
             raise InvalidInput("status superseded needs superseded_by: the id of the decision that replaces it")
+        by = " ".join(str(acknowledged_by).split()) if acknowledged_by is not None else None
+        if by == "":
+            raise InvalidInput("acknowledged_by needs a name: who reviewed the changed code")
+        if by is not None:  # first: an acknowledgement that cannot be made leaves the status unchanged too
+            self._acknowledge_drift(decision_id, by)
         if superseded_by is not None:
             self.decision_log.supersede(decision_id, superseded_by)
         elif status is not None:
             self.decision_log.update(decision_id, status=status)
-        if acknowledged_by is not None:
-            return self._acknowledge_drift(decision_id, acknowledged_by)
         return self.decision_log.get(decision_id)
 
     def decisions_governing(self, target: str) -> list[Decision]:
@@ -140,10 +143,7 @@ class MemoryOps:
             linked = view.decisions_linking_code(CHECKED_STATUSES)
         return find_drift(self.store, self.settings.root, linked, self.symbols_seen())
 
-    def _acknowledge_drift(self, decision_id: str | int, by: str) -> Decision:
-        by = " ".join(str(by).split())
-        if not by:
-            raise InvalidInput("acknowledged_by needs a name: who reviewed the changed code")
+    def _acknowledge_drift(self, decision_id: str | int, by: str) -> None:
         current = self.decision_log.get(decision_id)
         links, gone = acknowledged_links(self.store, self.settings.root, current, by)
         if gone and links == current.links:
@@ -151,8 +151,8 @@ class MemoryOps:
             raise Conflict(f"decision {current.id}'s linked code is gone ({details}); acknowledging records a "
                            "changed body, not a missing one: link the code where it is now, or deprecate or "
                            "supersede the decision")
-        # Nothing drifted (already acknowledged, or never changed): nothing to write, as a repeat call expects.
-        return self.decision_log.update(current.id, links=list(links)) if links != current.links else current
+        if links != current.links:  # else nothing drifted (already acknowledged, or never changed): no write
+            self.decision_log.update(current.id, links=list(links))
 
     def symbols_seen(self) -> dict[str, list]:
         """Symbol lookups for drift, kept while the code index stays the same (a brief repeats them all)."""
