@@ -168,7 +168,7 @@ def _one_symbol(store: IndexStore, name: str) -> Symbol:
 
 def _unknown(store: IndexStore, name: str) -> str:
     if not store.file_states():
-        return f"no symbol or file named {name!r}: the code index is empty; run `kenning index` first"
+        return f"no symbol or file named {name!r}: the code index is empty; index the project first"
     qualified = sorted({s.qualified_name for s in store.all_symbols()})
     by_short: dict[str, list[str]] = {}
     for q in qualified:
