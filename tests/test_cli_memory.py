@@ -74,13 +74,13 @@ def test_decision_commands_round_trip_in_json(root: Path, kenning, ok_json) -> N
     spec = root / "d.json"
     spec.write_text(json.dumps({
         "title": "Totals in cents", "context": "Floats round badly.", "decision": "Use integer cents.",
-        "alternatives": ["Decimal"], "rules": [{"forbid_import": {"from": "shop", "to": "decimal"}}],
+        "alternatives": ["Decimal"], "rules": [{"forbid": {"from": "shop/**", "to": "decimal"}}],
         "links": ["shop.cart.total"], "tags": ["money"],
     }))
     first = ok_json(root, "decision", "add", "--from-json", str(spec), "--status", "proposed")
     assert set(first) >= DECISION_KEYS
     assert (first["id"], first["status"], first["path"]) == ("0001", "proposed", ".kenning/memory/decisions/0001-totals-in-cents.md")
-    assert first["rules"] == [{"forbid_import": {"from": "shop", "to": "decimal"}}]
+    assert first["rules"] == [{"forbid": {"from": "shop/**", "to": "decimal"}}]
     assert first["links"][0]["symbol"] == "shop.cart.total" and first["links"][0]["body_hash"]
     assert (root / first["path"]).is_file()
 

@@ -181,6 +181,12 @@ def test_decision_status_changes_and_their_mistakes(service: Service) -> None:
     assert service.add_decision("Parse lazily", "c", "d3", allow_duplicate=True).title == "Parse lazily"
 
 
+def test_a_malformed_rule_is_refused_before_it_is_saved(service: Service) -> None:
+    with pytest.raises(InvalidInput, match=r"rules\[0\] needs exactly one of forbid, layers"):
+        service.add_decision("Bad rule", "c", "d", rules=[{"forbid_import": {"from": "app", "to": "os"}}])
+    assert service.list_decisions() == [] and service.check_rules().violations == []
+
+
 def test_superseded_decisions_do_not_report_drift(service: Service) -> None:
     old = service.add_decision("Old", "c", "d", links=["app.core.helper"])
     new = service.add_decision("New", "c", "d", supersedes=old.id)
@@ -200,10 +206,10 @@ def test_unknown_and_ambiguous_links_list_candidates(service: Service) -> None:
     assert service.list_decisions() == [] and service.list_tasks() == []
 
 
-@pytest.mark.parametrize("link", ["../outside.py", "app/../../outside.py", "/etc/passwd", "."])
+@pytest.mark.parametrize("link", ["../outside.py", "app/../../outside.py", "/etc/passwd", ".", "~no-such-user/x.py"])
 def test_links_outside_the_root_are_rejected(service: Service, link: str) -> None:
     (service.root.parent / "outside.py").write_text("x = 1\n")
-    with pytest.raises(InvalidInput, match="outside the project root|not the project root"):
+    with pytest.raises(InvalidInput, match="outside the project root|not the project root|home folder"):
         service.add_decision("T", "c", "d", links=[link])
 
 

@@ -45,10 +45,13 @@ Link = Annotated[str, Field(max_length=1_000)]
 Numbers = Annotated[list[Annotated[int, Field(ge=1, le=1_000)]], Field(max_length=50)]
 
 
-def _one_of(*keys: str) -> dict:
+def _one_of(*keys: str, **more: Any) -> dict:
     """A schema saying at least one of `keys` is given (not null): the service refuses an empty change too."""
-    return {"json_schema_extra": {"anyOf": [{"required": [key], "properties": {key: {"not": {"type": "null"}}}}
-                                            for key in keys]}}
+    return {"json_schema_extra": {"anyOf": [_given(key) for key in keys], **more}}
+
+
+def _given(key: str) -> dict:
+    return {"required": [key], "properties": {key: {"not": {"type": "null"}}}}
 
 
 class DecisionIn(BaseModel):
@@ -69,7 +72,11 @@ class DecisionIn(BaseModel):
 
 
 class DecisionPatch(BaseModel):
-    model_config = _one_of("status", "superseded_by", "acknowledged_by")
+    # superseded needs superseded_by, and superseded_by goes with no other status: the service says so too.
+    model_config = _one_of("status", "superseded_by", "acknowledged_by", allOf=[
+        {"if": {"required": ["status"], "properties": {"status": {"const": "superseded"}}}, "then": _given("superseded_by")},
+        {"if": _given("superseded_by"), "then": {"properties": {"status": {"enum": ["superseded", None]}}}},
+    ])
     status: DecisionStatus | None = Field(None, description="superseded needs superseded_by.")
     superseded_by: ItemId | None = Field(None, description="The current decision that replaces this one.")
     acknowledged_by: Item | None = Field(None, description="Who reviewed its drifted code: records the current "

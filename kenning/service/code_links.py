@@ -142,7 +142,11 @@ def _inside_root(root: Path, text: str) -> str:
     if "\x00" in text or len(text) > 4_096:
         raise InvalidInput("a link path must be a file or folder path inside the project root")
     root = root.resolve()
-    target = (root / Path(text).expanduser()).resolve()  # an absolute text replaces root here
+    try:
+        target = (root / Path(text).expanduser()).resolve()  # an absolute text replaces root here
+    except RuntimeError:  # '~someone' for a user with no home folder
+        raise InvalidInput(f"link {text!r} names a home folder that does not exist; link files inside "
+                           f"the project root {root}") from None
     try:
         relative = target.relative_to(root)
     except ValueError:

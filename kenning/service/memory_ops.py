@@ -12,6 +12,7 @@ from functools import cached_property
 from typing import Any
 
 from kenning.errors import Conflict, InvalidInput
+from kenning.indexer.rules import RuleError, parse_rules
 from kenning.memory.decisions import DecisionLog
 from kenning.memory.index_store import IndexStore
 from kenning.memory.memory_cache import MemoryCache, Page
@@ -68,8 +69,8 @@ class MemoryOps:
         resolved = [self._link(link, for_task=False) for link in _links(links)]
         return self.decision_log.add(
             title, context=context, decision=decision, status=status, date=date, consequences=consequences,
-            alternatives=list(alternatives), tags=list(tags), links=resolved, rules=list(rules), supersedes=supersedes,
-            allow_duplicate=allow_duplicate,
+            alternatives=list(alternatives), tags=list(tags), links=resolved, rules=_checked_rules(rules),
+            supersedes=supersedes, allow_duplicate=allow_duplicate,
         )
 
     def list_decisions(self, status: str | None = None, tag: str | None = None) -> list[Decision]:
@@ -247,6 +248,16 @@ def _links(links: Iterable[Link]) -> list[Link]:
     if isinstance(links, (str, dict)):
         raise InvalidInput("links must be a list")
     return list(links)
+
+
+def _checked_rules(rules: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rules as given, once they parse: a malformed rule saved in a decision would break every check after."""
+    rules = list(rules)
+    try:
+        parse_rules(rules, "rules", None, "")
+    except RuleError as e:
+        raise InvalidInput(str(e)) from e
+    return rules
 
 
 def _all_or_raise(page: Page) -> list:
