@@ -38,7 +38,7 @@ def test_every_tool_is_annotated_as_what_it_does(tools):
         assert hints is not None and hints.open_world_hint is False, tool.name
         assert hints.read_only_hint is (tool.name not in WRITES), tool.name
         if not hints.read_only_hint:
-            assert hints.destructive_hint is False and hints.idempotent_hint is not None, tool.name
+            assert hints.destructive_hint is False and hints.idempotent_hint is False, tool.name
     assert WRITES <= {t.name for t in tools}
 
 

@@ -17,11 +17,13 @@ from mcp.types import ToolAnnotations
 F = TypeVar("F", bound=Callable)
 
 
-def tool(server: MCPServer, *, read_only: bool, idempotent: bool = False) -> Callable[[F], F]:
-    """Register the decorated function as a tool; `idempotent`: repeating a call changes nothing more."""
-    # The destructive and idempotent hints mean something only for a tool that writes.
+def tool(server: MCPServer, *, read_only: bool) -> Callable[[F], F]:
+    """Register the decorated function as a tool, hinted read-only or as a write."""
+    # The destructive and idempotent hints mean something only for a tool that writes. No kenning write tool
+    # is idempotent in every use: called twice, each opens or records a second item, adds a second note or
+    # record, or refuses the repeat (a task already done, a title already taken).
     hints = (ToolAnnotations(read_only_hint=True, open_world_hint=False) if read_only else
-             ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=idempotent,
+             ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False,
                              open_world_hint=False))
 
     def register(fn: F) -> F:
