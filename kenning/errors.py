@@ -5,7 +5,8 @@
     ├── NotFound            a named symbol, decision, task or file does not exist (404)
     ├── Ambiguous           a name matches several things where one is required (409)
     ├── Conflict            the request clashes with current state (409)
-    │   └── ChangedOnDisk   a memory file was edited by hand after kenning read it; nothing was written
+    │   ├── ChangedOnDisk   a memory file was edited by hand after kenning read it; nothing was written
+    │   └── CompletionRefused   a task's completion checks fail (each adapter says how to force it)
     ├── ConfigError         a setting or kenning.toml is wrong
     └── StorageError        the index or a memory file could not be read or written
         └── IndexBusy       another process is writing the index right now
@@ -47,6 +48,22 @@ class Conflict(KenningError):
 
 class ChangedOnDisk(Conflict):
     """A memory file changed on disk between kenning's read and its write; the write was not made."""
+
+
+class CompletionRefused(Conflict):
+    """A task cannot be closed: ``reasons`` are its failing checks.
+
+    The message ends by saying how to override; the default is surface-neutral, and each adapter
+    rephrases it in its own terms (`--force --reason`, `force`/`reason` arguments) with ``phrased``.
+    """
+
+    def __init__(self, task_id: str, reasons: list[str], how_to_force: str = "force it with a written reason") -> None:
+        lines = "\n".join(f"  - {r}" for r in reasons)
+        super().__init__(f"task {task_id} cannot be closed:\n{lines}\nFix these, or {how_to_force}.", reasons)
+        self.task_id = task_id
+
+    def phrased(self, how_to_force: str) -> CompletionRefused:
+        return CompletionRefused(self.task_id, self.reasons, how_to_force)
 
 
 class ConfigError(KenningError):

@@ -27,6 +27,12 @@ class Shelf:
         return restock(item, 1)
 '''
 
+# A function still to be written, and the same function written: what task completion checks tell apart.
+SHELVES_STUB = 'def count_shelves(shelves):\n    """How many shelves there are."""\n    raise NotImplementedError\n'
+SHELVES_DONE = 'def count_shelves(shelves):\n    """How many shelves there are."""\n    return len(shelves)\n'
+# inventory.py imports json: a rule forbidding that is broken as soon as it applies.
+NO_JSON_IN_INVENTORY = {"forbid": {"from": "inventory.py", "to": "json/**"}}
+
 
 def make_project(root: Path) -> Path:
     copy_stdlib(root, "json")

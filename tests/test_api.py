@@ -137,7 +137,7 @@ def test_decisions_tasks_brief_and_handoff(client):
     task = client.post("/tasks", json={"title": "Count shelves", "acceptance": ["a count is printed"]}).json()
     refused = client.post(f"/tasks/{task['id']}/complete")
     assert refused.status_code == 409 and "acceptance item 1" in refused.json()["error"]["message"]
-    ticked = client.patch(f"/tasks/{task['id']}", json={"tick": 1, "note": "printed it"}).json()
+    ticked = client.patch(f"/tasks/{task['id']}", json={"tick": [1], "note": "printed it"}).json()
     assert ticked["acceptance"][0]["done"] and ticked["notes"][-1]["text"] == "printed it"
     assert client.post(f"/tasks/{task['id']}/complete").json()["status"] == "done"
     assert client.get(f"/tasks/{task['id']}").json()["status"] == "done"

@@ -74,13 +74,13 @@ def test_decision_commands_round_trip_in_json(root: Path, kenning, ok_json) -> N
     spec = root / "d.json"
     spec.write_text(json.dumps({
         "title": "Totals in cents", "context": "Floats round badly.", "decision": "Use integer cents.",
-        "alternatives": ["Decimal"], "rules": [{"forbid_import": {"from": "shop", "to": "decimal"}}],
+        "alternatives": ["Decimal"], "rules": [{"forbid": {"from": "shop/**", "to": "decimal"}}],
         "links": ["shop.cart.total"], "tags": ["money"],
     }))
     first = ok_json(root, "decision", "add", "--from-json", str(spec), "--status", "proposed")
     assert set(first) >= DECISION_KEYS
     assert (first["id"], first["status"], first["path"]) == ("0001", "proposed", ".kenning/memory/decisions/0001-totals-in-cents.md")
-    assert first["rules"] == [{"forbid_import": {"from": "shop", "to": "decimal"}}]
+    assert first["rules"] == [{"forbid": {"from": "shop/**", "to": "decimal"}}]
     assert first["links"][0]["symbol"] == "shop.cart.total" and first["links"][0]["body_hash"]
     assert (root / first["path"]).is_file()
 
@@ -195,3 +195,49 @@ def test_decision_ids_from_an_adr_folder_carry_its_prefix(root: Path, kenning, o
     assert listed.stdout == "0001  [accepted]  Totals in cents\nadr-0001  [accepted]  Record decisions\n"
     assert ok_json(root, "decision", "show", "0001")["title"] == "Totals in cents"
     assert ok_json(root, "decision", "show", "adr-0001")["path"] == "docs/adr/0001-record-decisions.md"
+
+
+def test_decision_status_rules_duplicates_and_ack(root: Path, kenning, ok_json) -> None:
+    (root / "shop" / "view.py").write_text("from shop.cart import total\n\n\ndef show(items):\n    return total(items)\n")
+    reindex(root)
+    spec = root / "layers.json"
+    spec.write_text(json.dumps({"title": "Views do not compute", "context": "c", "decision": "d",
+                                "rules": [{"forbid": {"from": "shop/view.py", "to": "shop/cart.py"}}]}))
+    proposed = ok_json(root, "decision", "add", "--from-json", str(spec), "--status", "proposed")
+    assert proposed["status"] == "proposed"
+    clean = kenning(root, "check")
+    assert clean.returncode == 0 and "ignored: it is proposed" in clean.stderr
+    assert ok_json(root, "decision", "status", proposed["id"], "accepted")["status"] == "accepted"
+    broken = kenning(root, "check")
+    assert broken.returncode == 1 and "shop/view.py:1" in broken.stdout and proposed["id"] in broken.stdout
+
+    duplicate = kenning(root, "decision", "add", "--from-json", str(spec))
+    assert duplicate.returncode == 1 and f"decision {proposed['id']}" in duplicate.stderr
+    again = ok_json(root, "decision", "add", "--from-json", str(spec), "--allow-duplicate", "--status", "proposed")
+    assert kenning(root, "decision", "status", again["id"], "superseded").returncode == 2  # needs --superseded-by
+    replaced = ok_json(root, "decision", "status", again["id"], "superseded", "--superseded-by", proposed["id"])
+    assert replaced["superseded_by"] == proposed["id"]
+    assert kenning(root, "decision", "status", proposed["id"], "maybe").returncode == 2
+
+    linked = ok_json(root, "decision", "add", "--title", "Count with len", "--context", "c", "--decision", "d",
+                     "--link", "shop.cart.count")
+    cart = root / "shop" / "cart.py"
+    cart.write_text(cart.read_text().replace("return len(items)", "return sum(1 for _ in items)"))
+    reindex(root)
+    assert [d["id"] for d in ok_json(root, "brief")["sections"]["drift"]["items"]] == [linked["id"]]
+    acknowledged = ok_json(root, "decision", "ack", linked["id"], "--by", "ana")
+    assert acknowledged["links"][0]["acknowledged"]["by"] == "ana"
+    assert ok_json(root, "brief")["sections"]["drift"]["items"] == []
+
+
+def test_task_items_tick_and_untick_and_the_refusal_names_the_cli_flags(root: Path, kenning, ok_json) -> None:
+    task = ok_json(root, "task", "add", "--title", "Totals", "--acceptance", "sums", "--acceptance", "rounds",
+                   "--link", "shop.cart.total")
+    both = ok_json(root, "task", "update", task["id"], "--tick", "1", "--tick", "2")
+    assert [a["done"] for a in both["acceptance"]] == [True, True]
+    one = ok_json(root, "task", "update", task["id"], "--untick", "2")
+    assert [a["done"] for a in one["acceptance"]] == [True, False]
+    assert kenning(root, "task", "update", task["id"], "--tick", "3").returncode == 2
+    refused = kenning(root, "task", "done", task["id"])
+    assert refused.returncode == 1 and "acceptance item 2 is not ticked: rounds" in refused.stderr
+    assert "--force --reason" in refused.stderr

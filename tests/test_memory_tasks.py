@@ -139,7 +139,7 @@ def test_force_without_a_reason_is_refused(board: TaskBoard) -> None:
     task = full_task(board)
     before = path_of(board, task.id).read_bytes()
     for reason in (None, "", "   "):
-        with pytest.raises(InvalidInput, match="--reason"):
+        with pytest.raises(InvalidInput, match="force needs a reason"):
             board.complete(task.id, force=True, reason=reason)
     assert path_of(board, task.id).read_bytes() == before
 
@@ -153,7 +153,7 @@ def test_force_with_a_reason_closes_and_records_the_override(board: TaskBoard) -
     assert any("acceptance item 1" in r for r in done.override["overridden"])
     meta, body = frontmatter.parse(path_of(board, task.id).read_text(), "t")
     assert meta["override"]["reason"] == "Done upstream in lib v2." and meta["status"] == "done"
-    assert "closed with --force: Done upstream in lib v2." in body
+    assert "closed by force: Done upstream in lib v2." in body
     with pytest.raises(Conflict, match="already done"):
         board.complete(task.id)
 

@@ -113,7 +113,7 @@ def test_a_stale_index_is_a_reason_rather_than_a_wrong_answer(service: Service) 
     path.write_text(path.read_text().replace("    pass", "    return n"))  # not re-indexed
     with pytest.raises(Conflict) as refused:
         service.complete_task(task.id)
-    assert "app/core.py changed since it was indexed; run `kenning index` and retry" in refused.value.reasons
+    assert "app/core.py changed since it was indexed; re-index it and retry" in refused.value.reasons
 
 
 def test_drift_is_reported_after_the_body_changes_and_orphaned_after_deletion(service: Service) -> None:
@@ -138,6 +138,55 @@ def test_drift_is_reported_after_the_body_changes_and_orphaned_after_deletion(se
     assert "app/other.py no longer exists" in drift.changes[1].detail
 
 
+def test_acknowledging_drift_records_the_new_hash_and_who_and_only_settles_drifted_links(service: Service) -> None:
+    decision = service.add_decision("Helpers add one", "Counting starts at one.", "helper adds 1.",
+                                    links=["app.core.helper", "app/other.py"])
+    path = service.root / decision.path
+    untouched = path.read_bytes()
+    assert service.update_decision(decision.id, acknowledged_by="ana").links == decision.links  # nothing drifted
+    assert path.read_bytes() == untouched
+
+    edit(service, "app/core.py", "return x + 1", "return x + 2")
+    acknowledged = service.update_decision(decision.id, acknowledged_by="  ana  ")
+    link = acknowledged.links[0]
+    assert link["body_hash"] != decision.links[0]["body_hash"]
+    assert link["acknowledged"]["by"] == "ana" and link["acknowledged"]["previous_hash"] == decision.links[0]["body_hash"]
+    assert acknowledged.links[1] == {"path": "app/other.py"} and service.drift() == []
+    with pytest.raises(InvalidInput, match="acknowledged_by needs a name"):
+        service.update_decision(decision.id, acknowledged_by="  ")
+
+    (service.root / "app/other.py").unlink()
+    service.index()
+    before = path.read_bytes()
+    with pytest.raises(Conflict, match="linked code is gone.*app/other.py no longer exists"):
+        service.update_decision(decision.id, acknowledged_by="ana")
+    assert path.read_bytes() == before and service.drift()[0].state == "orphaned"
+
+
+def test_decision_status_changes_and_their_mistakes(service: Service) -> None:
+    first = service.add_decision("Parse lazily", "c", "d", status="proposed")
+    assert service.update_decision(first.id, status="accepted").status == "accepted"
+    for kwargs, message in (({}, "nothing to update"), ({"status": "superseded"}, "needs superseded_by"),
+                            ({"status": "accepted", "superseded_by": "1"}, "goes with status superseded"),
+                            ({"status": "maybe"}, "unknown decision status")):
+        with pytest.raises(InvalidInput, match=message):
+            service.update_decision(first.id, **kwargs)
+    with pytest.raises(Conflict, match=f"decision {first.id} .* already has the title"):
+        service.add_decision("parse   LAZILY", "c", "d")
+    # A revision keeps its predecessor's title.
+    revised = service.add_decision("Parse lazily", "c", "d2", supersedes=first.id)
+    assert service.decision(first.id).superseded_by == revised.id
+    with pytest.raises(Conflict, match=f"decision {first.id} is superseded by {revised.id}"):
+        service.update_decision(first.id, status="accepted")
+    assert service.add_decision("Parse lazily", "c", "d3", allow_duplicate=True).title == "Parse lazily"
+
+
+def test_a_malformed_rule_is_refused_before_it_is_saved(service: Service) -> None:
+    with pytest.raises(InvalidInput, match=r"rules\[0\] needs exactly one of forbid, layers"):
+        service.add_decision("Bad rule", "c", "d", rules=[{"forbid_import": {"from": "app", "to": "os"}}])
+    assert service.list_decisions() == [] and service.check_rules().violations == []
+
+
 def test_superseded_decisions_do_not_report_drift(service: Service) -> None:
     old = service.add_decision("Old", "c", "d", links=["app.core.helper"])
     new = service.add_decision("New", "c", "d", supersedes=old.id)
@@ -157,10 +206,10 @@ def test_unknown_and_ambiguous_links_list_candidates(service: Service) -> None:
     assert service.list_decisions() == [] and service.list_tasks() == []
 
 
-@pytest.mark.parametrize("link", ["../outside.py", "app/../../outside.py", "/etc/passwd", "."])
+@pytest.mark.parametrize("link", ["../outside.py", "app/../../outside.py", "/etc/passwd", ".", "~no-such-user/x.py"])
 def test_links_outside_the_root_are_rejected(service: Service, link: str) -> None:
     (service.root.parent / "outside.py").write_text("x = 1\n")
-    with pytest.raises(InvalidInput, match="outside the project root|not the project root"):
+    with pytest.raises(InvalidInput, match="outside the project root|not the project root|home folder"):
         service.add_decision("T", "c", "d", links=[link])
 
 

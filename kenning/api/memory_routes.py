@@ -14,6 +14,7 @@ from pydantic import Field
 from kenning.api.code_routes import ServiceDep
 from kenning.api.errors import ERROR_RESPONSES
 from kenning.api.schemas import StrictModel
+from kenning.errors import CompletionRefused
 from kenning.models import DECISION_ID_PATTERN, SYMBOL_KINDS
 from kenning.service.probe_language import PROBE_LANGUAGES
 
@@ -29,6 +30,7 @@ Short = Annotated[str, Field(min_length=1, max_length=500, pattern=r"\w")]
 Long = Annotated[str, Field(max_length=20_000)]
 Required = Annotated[str, Field(min_length=1, max_length=20_000, pattern=r"\w")]
 Item = Annotated[str, Field(min_length=1, max_length=2_000, pattern=r"\w")]
+DecisionStatus = Literal["proposed", "accepted", "rejected", "superseded", "deprecated"]
 
 
 class ExistsIn(StrictModel):
@@ -47,18 +49,47 @@ class ExistsIn(StrictModel):
         None, description="The file the code is meant for; its extension gives the language.")
 
 
+ItemId = Annotated[str, Field(pattern=r"^[0-9]{1,9}$", description="A decision or task number, e.g. 0007.")]
+Link = Annotated[str, Field(max_length=1_000)]
+Numbers = Annotated[list[Annotated[int, Field(ge=1, le=1_000)]], Field(max_length=50)]
+
+
+def _one_of(*keys: str, **more: Any) -> dict:
+    """A schema saying at least one of `keys` is given (not null): the service refuses an empty change too."""
+    return {"json_schema_extra": {"anyOf": [_given(key) for key in keys], **more}}
+
+
+def _given(key: str) -> dict:
+    return {"required": [key], "properties": {key: {"not": {"type": "null"}}}}
+
+
 class DecisionIn(StrictModel):
     title: Short
     context: Required
     decision: Required
+    status: Literal["proposed", "accepted", "rejected", "deprecated"] = Field(
+        "accepted", description="Its rules apply only while it is accepted.")
     consequences: Long = ""
+    alternatives: list[Item] = Field(default_factory=list, max_length=50)
     tags: list[Item] = Field(default_factory=list, max_length=50)
-    links: list[Annotated[str, Field(max_length=1_000)]] = Field(default_factory=list, max_length=50)
+    links: list[Link] = Field(default_factory=list, max_length=50,
+                              description="Symbols (qualified or unique short names) or file/folder paths it governs.")
+    rules: list[dict[str, Any]] = Field(default_factory=list, max_length=50,
+                                        description="Architecture rules, as in kenning.toml (layers, forbid, ...).")
+    supersedes: ItemId | None = Field(None, description="The decision this one replaces (marked superseded).")
+    allow_duplicate: bool = Field(False, description="Record it although a decision has the same title.")
 
 
 class DecisionPatch(StrictModel):
-    # 'superseded' is not settable: superseding records the successor, which a status change cannot.
-    status: Literal["proposed", "accepted", "rejected", "deprecated"]
+    # superseded needs superseded_by, and superseded_by goes with no other status: the service says so too.
+    model_config = _one_of("status", "superseded_by", "acknowledged_by", allOf=[
+        {"if": {"required": ["status"], "properties": {"status": {"const": "superseded"}}}, "then": _given("superseded_by")},
+        {"if": _given("superseded_by"), "then": {"properties": {"status": {"enum": ["superseded", None]}}}},
+    ])
+    status: DecisionStatus | None = Field(None, description="superseded needs superseded_by.")
+    superseded_by: ItemId | None = Field(None, description="The current decision that replaces this one.")
+    acknowledged_by: Item | None = Field(None, description="Who reviewed its drifted code: records the current "
+                                                           "bodies so the drift stops being reported.")
 
 
 class TaskIn(StrictModel):
@@ -66,14 +97,17 @@ class TaskIn(StrictModel):
     description: Long = ""
     priority: Literal["high", "medium", "low"] = "medium"
     acceptance: list[Item] = Field(default_factory=list, max_length=50)
+    links: list[Link] = Field(default_factory=list, max_length=50,
+                              description="Symbols, file/folder paths or decision:ID; completion checks them.")
+    depends_on: list[ItemId] = Field(default_factory=list, max_length=50, description="Tasks to finish first.")
 
 
 class TaskPatch(StrictModel):
-    model_config = {"json_schema_extra": {"anyOf": [{"required": [key], "properties": {key: {"not": {"type": "null"}}}}
-                                                    for key in ("status", "note", "tick")]}}
+    model_config = _one_of("status", "note", "tick", "untick")
     status: Literal["open", "in_progress", "blocked", "dropped"] | None = None
     note: Item | None = None
-    tick: Annotated[int, Field(ge=1, le=1_000)] | None = None
+    tick: Numbers | None = Field(None, description="Acceptance item numbers (from 1) to tick.")
+    untick: Numbers | None = Field(None, description="Acceptance item numbers to untick.")
 
 
 class CompleteIn(StrictModel):
@@ -106,9 +140,6 @@ def exists(service: ServiceDep, body: ExistsIn) -> Json:
                           language=body.language, path=body.path)
 
 
-DecisionStatus = Literal["proposed", "accepted", "rejected", "superseded", "deprecated"]
-
-
 @router.get("/decisions", response_model=Json, tags=["decisions"])
 def decisions(service: ServiceDep,
               q: Annotated[str | None, Query(min_length=1, max_length=2_000, pattern=r"\w",
@@ -129,8 +160,10 @@ def decisions(service: ServiceDep,
 @router.post("/decisions", response_model=Json, status_code=201, tags=["decisions"])
 def add_decision(service: ServiceDep, body: DecisionIn) -> Json:
     """Record a decision (a Markdown file under .kenning/memory/decisions)."""
-    return service.add_decision(body.title, body.context, body.decision, consequences=body.consequences,
-                                tags=body.tags, links=body.links).public()
+    return service.add_decision(body.title, body.context, body.decision, status=body.status,
+                                consequences=body.consequences, alternatives=body.alternatives, tags=body.tags,
+                                links=body.links, rules=body.rules, supersedes=body.supersedes,
+                                allow_duplicate=body.allow_duplicate).public()
 
 
 @router.get("/decisions/{decision_id}", response_model=Json, tags=["decisions"])
@@ -140,8 +173,9 @@ def decision(service: ServiceDep, decision_id: DecisionId) -> Json:
 
 @router.patch("/decisions/{decision_id}", response_model=Json, tags=["decisions"])
 def patch_decision(service: ServiceDep, decision_id: DecisionId, body: DecisionPatch) -> Json:
-    """Change a decision's status."""
-    return service.set_decision_status(decision_id, body.status).public()
+    """Change a decision's status (superseded with superseded_by), and/or acknowledge its drift."""
+    return service.update_decision(decision_id, status=body.status, superseded_by=body.superseded_by,
+                                   acknowledged_by=body.acknowledged_by).public()
 
 
 @router.get("/tasks", response_model=Json, tags=["tasks"])
@@ -155,7 +189,7 @@ def tasks(service: ServiceDep,
 def add_task(service: ServiceDep, body: TaskIn) -> Json:
     """Open a task (a Markdown file under .kenning/memory/tasks)."""
     return service.add_task(body.title, description=body.description, priority=body.priority,
-                            acceptance=body.acceptance).public()
+                            acceptance=body.acceptance, links=body.links, depends_on=body.depends_on).public()
 
 
 @router.get("/tasks/{task_id}", response_model=Json, tags=["tasks"])
@@ -165,15 +199,19 @@ def task(service: ServiceDep, task_id: Id) -> Json:
 
 @router.patch("/tasks/{task_id}", response_model=Json, tags=["tasks"])
 def patch_task(service: ServiceDep, task_id: Id, body: TaskPatch) -> Json:
-    """Change status (not to done), add a note, or tick acceptance item N."""
-    return service.update_task(task_id, status=body.status, note=body.note, tick=body.tick).public()
+    """Change status (not to done), add a note, or tick or untick acceptance items."""
+    return service.update_task(task_id, status=body.status, note=body.note, tick=body.tick,
+                               untick=body.untick).public()
 
 
 @router.post("/tasks/{task_id}/complete", response_model=Json, tags=["tasks"])
 def complete_task(service: ServiceDep, task_id: Id, body: CompleteIn | None = None) -> Json:
     """Close a task if its checks pass; 409 lists what is missing."""
     body = body or CompleteIn()
-    return service.complete_task(task_id, force=body.force, reason=body.reason).public()
+    try:
+        return service.complete_task(task_id, force=body.force, reason=body.reason).public()
+    except CompletionRefused as e:
+        raise e.phrased('close it anyway by sending {"force": true, "reason": "why they do not apply"}') from None
 
 
 @router.get("/brief", response_model=Json, tags=["sessions"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 from pathlib import Path
 from typing import Annotated, Any
@@ -9,7 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from kenning.cli.app import JsonOption, RootOption, app, emit_json, open_service, stderr, stdout
-from kenning.errors import Conflict, InvalidInput
+from kenning.errors import CompletionRefused, InvalidInput
 from kenning.models import Decision, Problem, Task
 from kenning.service.memory_ops import DECISION_FIELDS
 
@@ -36,16 +37,21 @@ def decision_add(
     consequences: Annotated[str | None, typer.Option(help="What follows from it.")] = None,
     tag: Annotated[list[str] | None, typer.Option("--tag", help="A tag; repeat for more.")] = None,
     link: LinkOption = None,
+    alternative: Annotated[list[str] | None, typer.Option(
+        "--alternative", help="An option considered and not chosen; repeat for more.")] = None,
     supersedes: Annotated[str | None, typer.Option(help="Id of the decision this one replaces.")] = None,
+    allow_duplicate: Annotated[bool, typer.Option(
+        "--allow-duplicate", help="Record it although a decision with the same title exists.")] = False,
     from_json: Annotated[Path | None, typer.Option(
         "--from-json",
         help="A JSON object with the same fields (rules and alternatives included); options override it.")] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Record a decision."""
+    """Record a decision (its rules apply only while it is accepted)."""
     fields = _json_fields(from_json) if from_json else {}
     given = {"title": title, "context": context, "decision": decision, "status": status,
-             "consequences": consequences, "tags": tag or None, "links": link or None, "supersedes": supersedes}
+             "consequences": consequences, "tags": tag or None, "links": link or None,
+             "alternatives": alternative or None, "supersedes": supersedes, "allow_duplicate": allow_duplicate or None}
     fields.update({k: v for k, v in given.items() if v is not None})
     missing = [k for k in ("title", "context", "decision") if not fields.get(k)]
     if missing:
@@ -118,6 +124,33 @@ def decision_supersede(
     _show_decision(open_service(root).supersede_decision(old_id, new_id), as_json)
 
 
+@decision_app.command("status")
+def decision_status(
+    decision_id: Annotated[str, typer.Argument(help="The decision to change.")],
+    status: Annotated[str, typer.Argument(help="proposed, accepted, rejected, deprecated or superseded.")],
+    root: RootOption = None,
+    superseded_by: Annotated[str | None, typer.Option(
+        help="With superseded: the id of the decision that replaces it.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Change a decision's status; its rules apply only while it is accepted."""
+    changed = open_service(root).update_decision(decision_id, status=status, superseded_by=superseded_by)
+    _show_decision(changed, as_json)
+
+
+@decision_app.command("ack")
+def decision_ack(
+    decision_id: Annotated[str, typer.Argument(help="The drifted decision.")],
+    root: RootOption = None,
+    by: Annotated[str | None, typer.Option(help="Who reviewed the changed code (default: your user name).")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Acknowledge a decision's drift: record its linked code's current bodies as reviewed, so the brief
+    stops repeating it."""
+    acknowledged = open_service(root).update_decision(decision_id, acknowledged_by=by or _user_name())
+    _show_decision(acknowledged, as_json)
+
+
 # --- tasks -----------------------------------------------------------------------------
 
 
@@ -169,11 +202,13 @@ def task_update(
     status: Annotated[str | None, typer.Option(
         help="open, in_progress, blocked or dropped (close with `task done`).")] = None,
     note: Annotated[str | None, typer.Option(help="Add a timestamped note.")] = None,
-    tick: Annotated[int | None, typer.Option(help="Tick acceptance item N (from 1).")] = None,
+    tick: Annotated[list[int] | None, typer.Option(help="Tick acceptance item N (from 1); repeat for more.")] = None,
+    untick: Annotated[list[int] | None, typer.Option(help="Untick acceptance item N; repeat for more.")] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Change a task's status, add a note or tick an acceptance item."""
-    _show_task(open_service(root).update_task(task_id, status=status, note=note, tick=tick), as_json)
+    """Change a task's status, add a note, or tick or untick acceptance items."""
+    updated = open_service(root).update_task(task_id, status=status, note=note, tick=tick or (), untick=untick or ())
+    _show_task(updated, as_json)
 
 
 @task_app.command("done")
@@ -188,10 +223,11 @@ def task_done(
     service = open_service(root)
     try:
         done = service.complete_task(task_id, force=force, reason=reason)
-    except Conflict as e:
-        if as_json and e.reasons:
-            emit_json({"id": service.task(task_id).id, "done": False, "reasons": e.reasons})
-        raise  # the CLI's one error handler prints it and exits non-zero
+    except CompletionRefused as e:
+        if as_json:
+            emit_json({"id": e.task_id, "done": False, "reasons": e.reasons})
+        # The CLI's one error handler prints it and exits non-zero.
+        raise e.phrased(f"close it anyway with `kenning task done {e.task_id} --force --reason TEXT`") from None
     _show_task(done, as_json)
 
 
@@ -229,6 +265,13 @@ def handoff(
 
 
 # --- output ----------------------------------------------------------------------------
+
+
+def _user_name() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError) as e:  # no LOGNAME/USER and no passwd entry
+        raise InvalidInput("cannot tell who you are; pass --by NAME") from e
 
 
 def _json_fields(path: Path) -> dict[str, Any]:

@@ -9,15 +9,19 @@ from mcp.types import CallToolResult
 from pydantic import Field
 
 from kenning.mcp.errors import tool_errors
+from kenning.mcp.registration import tool
 from kenning.mcp.outputs import (
     Dependent, ImpactAnswer, ImpactTarget, IndexFreshness, IndexStatus, RepoMapAnswer, SymbolAnswer, SymbolDetail, Use,
     compact,
 )
 from kenning.service import Service
 
-Name = Annotated[str, Field(min_length=1, max_length=1_000,
-                            description="Short name (decode), qualified name or dotted suffix (JSONDecoder.decode).")]
-Limit = Annotated[int, Field(ge=1, le=200, description="Most items listed per list; totals are always given.")]
+# The service checks a name's length and blankness, and says so better than a schema error would.
+Name = Annotated[str, Field(description="Short name (decode), qualified name or dotted suffix (JSONDecoder.decode).")]
+Limit = Annotated[int, Field(ge=1, le=200, description="Most items per list; totals are always given.")]
+Detail = Annotated[Literal["brief", "full"], Field(description="full adds the source (up to 40 lines).")]
+Depth = Annotated[int | None, Field(ge=1, le=50, description="Stop after this many hops (default: no limit).")]
+Budget = Annotated[int, Field(ge=16, le=20_000, description="Token budget.")]
 
 
 def freshness(service: Service) -> IndexFreshness:
@@ -28,12 +32,11 @@ def freshness(service: Service) -> IndexFreshness:
 
 
 def register(server: MCPServer, service: Service) -> None:
-    @server.tool()
-    def get_symbol(name: Name, detail: Literal["brief", "full"] = "brief", limit: Limit = 5) -> Annotated[CallToolResult, SymbolAnswer]:
+    @tool(server, read_only=True)
+    def get_symbol(name: Name, detail: Detail = "brief", limit: Limit = 5) -> Annotated[CallToolResult, SymbolAnswer]:
         """Look up an existing function, class or method by name: where it is defined, its signature and doc,
-        and who calls it / what it calls. Use before changing or calling code you have not read.
-        detail='full' adds the source (up to 40 lines) and more uses. For everything that depends on it
-        transitively, call impact."""
+        and who calls it / what it calls. Use before changing or calling code you have not read. For
+        everything that depends on it transitively, call impact."""
         with tool_errors():
             found = service.find_symbols(name)
             callers, callees = service.callers(name), service.callees(name)
@@ -51,11 +54,11 @@ def register(server: MCPServer, service: Service) -> None:
                     else "impact(name) lists transitive dependents; detail='full' shows the source")
             return compact(SymbolAnswer(matches_total=len(found), matches=matches, hint=hint, index=freshness(service)))
 
-    @server.tool()
-    def impact(name: Name, depth: Annotated[int | None, Field(ge=1, le=50)] = None, limit: Limit = 20) -> Annotated[CallToolResult, ImpactAnswer]:
+    @tool(server, read_only=True)
+    def impact(name: Name, depth: Depth = None, limit: Limit = 20) -> Annotated[CallToolResult, ImpactAnswer]:
         """What would be affected by changing a symbol: every function, class or module that uses it,
         directly (distance 1) or transitively, nearest first. Use before renaming, changing a signature
-        or deleting code. `depth` stops after that many hops."""
+        or deleting code."""
         with tool_errors():
             found = service.impact(name, depth)
             targets = [
@@ -67,8 +70,8 @@ def register(server: MCPServer, service: Service) -> None:
             ]
             return compact(ImpactAnswer(targets=targets, index=freshness(service)))
 
-    @server.tool()
-    def repo_map(budget: Annotated[int, Field(ge=16, le=20_000, description="Token budget.")] = 1_024) -> Annotated[CallToolResult, RepoMapAnswer]:
+    @tool(server, read_only=True)
+    def repo_map(budget: Budget = 1_024) -> Annotated[CallToolResult, RepoMapAnswer]:
         """An overview of the codebase: its most central symbols (by PageRank over the call/import graph)
         with signatures, grouped by file, fitted to a token budget. Use to orient yourself in an
         unfamiliar project before searching."""
@@ -77,10 +80,10 @@ def register(server: MCPServer, service: Service) -> None:
             return compact(RepoMapAnswer(map=text, files=len(entries), symbols=sum(len(e.symbols) for e in entries),
                                          index=freshness(service)))
 
-    @server.tool()
+    @tool(server, read_only=True)
     def index_status() -> Annotated[CallToolResult, IndexStatus]:
-        """How much of the project is indexed and how fresh the index is (files changed since the last run).
-        The server re-indexes changed files by itself; call this when an answer looks out of date."""
+        """How much of the project is indexed and how fresh it is. The server re-indexes changed files by
+        itself; call this when an answer looks out of date."""
         with tool_errors():
             data = service.status()
             return compact(IndexStatus(root=data["root"], files=data["files"], symbols=data["symbols"],

@@ -25,15 +25,15 @@ def compact_data(data: dict[str, Any]) -> CallToolResult:
 
 
 class IndexFreshness(BaseModel):
-    stale_files: int = Field(description="Files changed on disk since the last index run; 0 means fully fresh.")
-    stale_paths: list[str] = Field(description="A few of those files.")
-    last_indexed_at: float | None = Field(description="Unix time of the last index run.")
-    indexing: bool = Field(description="An index run is under way: answers may miss what it has not written yet.")
-    not_searchable: str | None = Field(None, description="While indexing: what is not searchable until it ends.")
+    stale_files: int = Field(description="Files changed since the last index run; 0: fresh.")
+    stale_paths: list[str] = Field(description="A few of them.")
+    last_indexed_at: float | None = Field(description="Unix time.")
+    indexing: bool = Field(description="An index run is under way.")
+    not_searchable: str | None = Field(None, description="What it has not made searchable yet.")
 
 
 class Use(BaseModel):
-    symbol: str = Field(description="The other end (caller or callee); as written in the source when unresolved.")
+    symbol: str = Field(description="Caller or callee; as written in the source if unresolved.")
     at: str = Field(description="path:line of the use.")
     kind: str
 

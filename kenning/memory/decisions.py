@@ -118,8 +118,12 @@ class DecisionLog:
     def add(self, title: str, *, context: str, decision: str, status: str = "accepted",
             date: str | None = None, consequences: str = "", alternatives: Iterable[str] = (),
             tags: Iterable[str] = (), links: Iterable[dict[str, Any]] = (),
-            rules: Iterable[dict[str, Any]] = (), supersedes: str | int | None = None) -> Decision:
-        """Record a new decision; with ``supersedes``, the old one is marked superseded by it."""
+            rules: Iterable[dict[str, Any]] = (), supersedes: str | int | None = None,
+            allow_duplicate: bool = False) -> Decision:
+        """Record a new decision; with ``supersedes``, the old one is marked superseded by it.
+
+        A title another decision already has (ignoring case and spacing) is refused unless
+        ``allow_duplicate``; the decision being superseded may share it (a revision keeps its name)."""
         if status == "superseded":
             raise InvalidInput("a new decision cannot start superseded; supersede an existing one instead")
         fields = _checked(dict(
@@ -129,6 +133,8 @@ class DecisionLog:
         ))
         with locked(self.folder):
             old = self._superseded_target(supersedes, None)[0] if supersedes is not None else None
+            if not allow_duplicate:
+                self._refuse_duplicate(fields["title"], old.id if old else None)
             draft = Decision(id="", path="", **fields, supersedes=old.id if old else None)
             path = create_numbered(self.folders, draft.title, lambda new_id: _render(draft, new_id))
             new = self.read(path)
@@ -150,6 +156,9 @@ class DecisionLog:
 
         def change() -> Decision:
             current, version = self._writable(decision_id)
+            if current.superseded_by and fields.get("status", current.status) != current.status:
+                raise Conflict(f"decision {current.id} is superseded by {current.superseded_by}, which records it; "
+                               "change that one, or record a new decision that supersedes it")
             merged = _checked({**{k: getattr(current, k) for k in UPDATABLE}, **fields})
             return self._write(dataclasses.replace(current, **merged), version)
 
@@ -188,6 +197,13 @@ class DecisionLog:
     def read(self, path: Path) -> Decision:
         """The decision one file holds (KenningError naming the file if it does not read)."""
         return self._read_versioned(path)[0]
+
+    def _refuse_duplicate(self, title: str, superseded: str | None) -> None:
+        wanted = title.casefold()
+        same = [d for d in self.scan()[0] if " ".join(d.title.split()).casefold() == wanted and d.id != superseded]
+        if same:
+            raise Conflict(f"decision {same[0].id} ({same[0].path}) already has the title {title!r}: update or "
+                           "supersede it, or record this one anyway with allow_duplicate")
 
     def _read_versioned(self, path: Path) -> tuple[Decision, str]:
         text, version = read_versioned(path)

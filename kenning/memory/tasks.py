@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from kenning.errors import Conflict, InvalidInput, KenningError, NotFound
+from kenning.errors import CompletionRefused, Conflict, InvalidInput, KenningError, NotFound
 from kenning.memory.filestore import create_numbered, display_path, find_file, inside_root, locked, normalize_id
 from kenning.memory.filestore import number_of, numbered_files, retried, write_atomic
 from kenning.memory.frontmatter import bullet_list, bullets, choice_field, has_heading, mapping_field
@@ -77,17 +77,22 @@ class TaskBoard:
             return self.read(path)
 
     def update(self, task_id: str | int, *, status: str | None = None, note: str | None = None,
-               tick: int | None = None, **fields: Any) -> Task:
-        """Change status, add a note, tick acceptance item ``tick`` (1-based), or edit other fields."""
+               tick: int | Iterable[int] | None = None, untick: int | Iterable[int] | None = None,
+               **fields: Any) -> Task:
+        """Change status, add a note, tick or untick acceptance items (numbers from 1), or edit other fields."""
         editable = {"title", "description", "priority", "links", "depends_on", "baseline"}
         if unknown := sorted(set(fields) - editable):
-            raise InvalidInput(f"cannot update {', '.join(unknown)}; use status, note, tick or {', '.join(sorted(editable))}")
+            raise InvalidInput(f"cannot update {', '.join(unknown)}; use status, note, tick, untick or "
+                               f"{', '.join(sorted(editable))}")
         if status == "done":
-            raise InvalidInput("close a task with complete (`kenning task done`), which runs the completion checks")
+            raise InvalidInput("a task becomes done only by completing it, which runs its completion checks")
         if status is not None and status not in TASK_STATUSES:
             raise InvalidInput(f"unknown status {status!r}; use one of {', '.join(TASK_STATUSES)}")
-        if status is None and note is None and tick is None and not fields:
-            raise InvalidInput("nothing to update: give a status, a note, an item to tick or a field")
+        ticks, unticks = _numbers(tick, "tick"), _numbers(untick, "untick")
+        if both := sorted(set(ticks) & set(unticks)):
+            raise InvalidInput(f"acceptance item {both[0]} is both ticked and unticked; choose one")
+        if status is None and note is None and not ticks and not unticks and not fields:
+            raise InvalidInput("nothing to update: give a status, a note, items to tick or untick, or a field")
 
         def change() -> Task:
             task, version = self._versioned(task_id)
@@ -100,8 +105,8 @@ class TaskBoard:
                 changes["status"] = status
             if note is not None and note.strip():
                 notes.append(TaskNote(_now(), note.strip()))
-            if tick is not None:
-                changes["acceptance"] = _ticked(task, tick)
+            if ticks or unticks:
+                changes["acceptance"] = _ticked(task, ticks, unticks)
             return self._write(dataclasses.replace(task, **changes, notes=tuple(notes), updated=_now()), version)
 
         with locked(self.folder):
@@ -126,7 +131,7 @@ class TaskBoard:
                  reason: str | None = None) -> Task:
         """Mark a task done if every check passes; ``checks`` are the caller's failures (code-level)."""
         if force and not (reason and reason.strip()):
-            raise InvalidInput("--force needs --reason: write why the failing checks do not apply")
+            raise InvalidInput("force needs a reason: write why the failing checks do not apply")
 
         def close() -> Task:
             task, version = self._versioned(task_id)
@@ -134,11 +139,10 @@ class TaskBoard:
                 raise Conflict(f"task {task.id} is already done")
             reasons = [*checks, *self.blockers(task.id)]
             if reasons and not force:
-                raise Conflict(f"task {task.id} cannot be closed: {'; '.join(reasons)}. "
-                               "Fix these, or close it with --force and a --reason")
+                raise CompletionRefused(task.id, reasons)
             now = _now()
             override = {"reason": reason.strip(), "at": now, "overridden": reasons} if force else task.override
-            note = f"closed with --force: {reason.strip()}" if force else "closed: all checks passed"
+            note = f"closed by force: {reason.strip()}" if force else "closed: all checks passed"
             notes = (*task.notes, TaskNote(now, note))
             closed = dataclasses.replace(task, status="done", override=override, notes=notes, updated=now)
             return self._write(closed, version)
@@ -252,10 +256,20 @@ def _item(value: str | dict[str, Any] | AcceptanceItem) -> AcceptanceItem:
     return AcceptanceItem(text, done)
 
 
-def _ticked(task: Task, tick: int) -> tuple[AcceptanceItem, ...]:
-    if not 1 <= tick <= len(task.acceptance):
-        raise InvalidInput(f"task {task.id} has {len(task.acceptance)} acceptance items; tick a number from 1")
-    return tuple(dataclasses.replace(a, done=True) if i == tick else a for i, a in enumerate(task.acceptance, 1))
+def _numbers(value: int | Iterable[int] | None, name: str) -> tuple[int, ...]:
+    """One item number or several; a bool or text is refused rather than read as a number."""
+    numbers = () if value is None else (value,) if isinstance(value, int) else tuple(value)
+    if any(isinstance(n, bool) or not isinstance(n, int) for n in numbers):
+        raise InvalidInput(f"{name} takes acceptance item numbers (from 1), e.g. [1, 2]")
+    return numbers
+
+
+def _ticked(task: Task, ticks: Iterable[int], unticks: Iterable[int]) -> tuple[AcceptanceItem, ...]:
+    done = {i: True for i in ticks} | {i: False for i in unticks}
+    if bad := [n for n in done if not 1 <= n <= len(task.acceptance)]:
+        raise InvalidInput(f"task {task.id} has {len(task.acceptance)} acceptance items; "
+                           f"{bad[0]} is not one of them (they are numbered from 1)")
+    return tuple(dataclasses.replace(a, done=done.get(i, a.done)) for i, a in enumerate(task.acceptance, 1))
 
 
 def _from_file(path: Path, meta: dict[str, Any], body: str, display: str) -> Task:

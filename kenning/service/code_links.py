@@ -90,7 +90,7 @@ def code_failures(store: IndexStore, root: Path, task: Task) -> list[str]:
             continue
         for symbol in found:
             if _stale(root, symbol.path, states):
-                reasons.append(f"{symbol.path} changed since it was indexed; run `kenning index` and retry")
+                reasons.append(f"{symbol.path} changed since it was indexed; re-index it and retry")
             elif symbol.kind in _JUDGED_KINDS and (why := is_stub(definition_source(root, symbol), symbol.language)):
                 reasons.append(f"linked symbol {name} is a stub: {why}")
                 break
@@ -150,7 +150,11 @@ def _inside_root(root: Path, text: str) -> str:
     if "\x00" in text or len(text) > 4_096:
         raise InvalidInput("a link path must be a file or folder path inside the project root")
     root = root.resolve()
-    target = (root / Path(text).expanduser()).resolve()  # an absolute text replaces root here
+    try:
+        target = (root / Path(text).expanduser()).resolve()  # an absolute text replaces root here
+    except RuntimeError:  # '~someone' for a user with no home folder
+        raise InvalidInput(f"link {text!r} names a home folder that does not exist; link files inside "
+                           f"the project root {root}") from None
     try:
         relative = target.relative_to(root)
     except ValueError:
@@ -181,7 +185,7 @@ def _one_symbol(store: IndexStore, name: str) -> Symbol:
 
 def _unknown(store: IndexStore, name: str) -> str:
     if not store.file_states():
-        return f"no symbol or file named {name!r}: the code index is empty; run `kenning index` first"
+        return f"no symbol or file named {name!r}: the code index is empty; index the project first"
     qualified = sorted({s.qualified_name for s in store.all_symbols()})
     by_short: dict[str, list[str]] = {}
     for q in qualified:

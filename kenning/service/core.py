@@ -117,7 +117,8 @@ class Service(FreshnessOps, ContextOps, SearchOps, MemoryOps, RulesOps, GuardOps
         name = _check_name(name)
         found = self.store.symbols_named(name)
         if not found:
-            raise NotFound(f"no symbol named {name!r} in the index of {self.root}; try `kenning search` or re-index")
+            raise NotFound(f"no symbol named {name!r} in the index of {self.root}; search for it by what it does, "
+                           "or re-index if it is new")
         return found
 
     def symbol(self, name: str) -> Symbol:

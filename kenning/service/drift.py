@@ -2,10 +2,12 @@
 
 A symbol link records the symbol's body hash when the decision is written; the current
 index is compared with it. A path link is orphaned when the file or folder is gone.
+Acknowledging drift records the current hash (and who reviewed it), so it is reported once.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -59,6 +61,25 @@ def find_drift(store: IndexStore, root: Path, decisions: list[Row], seen: dict[s
             assert isinstance(decision, Decision)
             drifts.append(Drift(decision, state, tuple(changes)))
     return drifts
+
+
+def acknowledged_links(store: IndexStore, root: Path, decision: Decision,
+                       by: str) -> tuple[tuple[dict[str, Any], ...], list[LinkChange]]:
+    """The decision's links with each drifted symbol's current body hash recorded, and who acknowledged it
+    when (and the hash it replaces); plus the changes acknowledging cannot settle (orphaned links)."""
+    seen: dict[str, list] = {}
+    at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    links, gone = [], []
+    for link in decision.links:
+        change = _check(store, root, link, seen)
+        if change is not None and change.state == "drifted":
+            current = seen[str(link["symbol"])][0].body_hash
+            link = {**link, "body_hash": current,
+                    "acknowledged": {"by": by, "at": at, "previous_hash": link["body_hash"]}}
+        elif change is not None:
+            gone.append(change)
+        links.append(dict(link))
+    return tuple(links), gone
 
 
 def _check(store: IndexStore, root: Path, link: dict[str, Any], seen: dict[str, list]) -> LinkChange | None:

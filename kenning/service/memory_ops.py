@@ -12,6 +12,7 @@ from functools import cached_property
 from typing import Any
 
 from kenning.errors import Conflict, InvalidInput
+from kenning.indexer.rules import RuleError, parse_rules
 from kenning.memory.decisions import DecisionLog
 from kenning.memory.index_store import IndexStore
 from kenning.memory.memory_cache import MemoryCache, Page
@@ -22,7 +23,7 @@ from kenning.service import briefing
 from kenning.service.brief_sections import brief_sections
 from kenning.service.code_links import code_failures, file_hashes, files_of, resolve_link, symbols_of
 from kenning.service.decision_search import DecisionHits, DecisionSearch
-from kenning.service.drift import CHECKED_STATUSES, Drift, find_drift
+from kenning.service.drift import CHECKED_STATUSES, Drift, acknowledged_links, find_drift
 from kenning.settings import Settings
 
 # The fields `decision add --from-json` and the adapters accept.
@@ -77,12 +78,16 @@ class MemoryOps:
     def add_decision(self, title: str, context: str, decision: str, *, status: str = "accepted",
                      date: str | None = None, consequences: str = "", alternatives: Iterable[str] = (),
                      tags: Iterable[str] = (), links: Iterable[Link] = (), rules: Iterable[dict[str, Any]] = (),
-                     supersedes: str | int | None = None) -> Decision:
-        """Record a decision; symbol links keep the symbol's body hash so drift shows later."""
+                     supersedes: str | int | None = None, allow_duplicate: bool = False) -> Decision:
+        """Record a decision; symbol links keep the symbol's body hash so drift shows later.
+
+        Its rules apply only while it is accepted. A title that an existing decision already has is
+        refused unless ``allow_duplicate`` (the decision being superseded does not count)."""
         resolved = [self._link(link, for_task=False) for link in _links(links)]
         return self.decision_log.add(
             title, context=context, decision=decision, status=status, date=date, consequences=consequences,
-            alternatives=list(alternatives), tags=list(tags), links=resolved, rules=list(rules), supersedes=supersedes,
+            alternatives=list(alternatives), tags=list(tags), links=resolved, rules=_checked_rules(rules),
+            supersedes=supersedes, allow_duplicate=allow_duplicate,
         )
 
     def list_decisions(self, status: str | None = None, tag: str | None = None) -> Listing:
@@ -113,8 +118,34 @@ class MemoryOps:
         """Mark decision old_id superseded by the existing decision new_id; both files are updated."""
         return self.decision_log.supersede(old_id, new_id)
 
-    def set_decision_status(self, decision_id: str | int, status: str) -> Decision:
-        return self.decision_log.update(decision_id, status=status)
+    def set_decision_status(self, decision_id: str | int, status: str,
+                            superseded_by: str | int | None = None) -> Decision:
+        return self.update_decision(decision_id, status=status, superseded_by=superseded_by)
+
+    def update_decision(self, decision_id: str | int, *, status: str | None = None,
+                        superseded_by: str | int | None = None, acknowledged_by: str | None = None) -> Decision:
+        """Change a decision's status and/or acknowledge its drift.
+
+        ``superseded`` needs ``superseded_by`` (the id of the current decision replacing it). Acknowledging
+        records the linked symbols' current body hashes, who acknowledged and when, so the drift stops
+        being reported; orphaned links (code that is gone) cannot be acknowledged, only relinked."""
+        if status is None and superseded_by is None and acknowledged_by is None:
+            raise InvalidInput("nothing to update: give a status, superseded_by or acknowledged_by")
+        self._check_status(status, "decision")
+        if superseded_by is not None and status not in (None, "superseded"):
+            raise InvalidInput(f"superseded_by goes with status superseded, not {status}")
+        if status == "superseded" and superseded_by is None:
+            raise InvalidInput("status superseded needs superseded_by: the id of the decision that replaces it")
+        by = " ".join(str(acknowledged_by).split()) if acknowledged_by is not None else None
+        if by == "":
+            raise InvalidInput("acknowledged_by needs a name: who reviewed the changed code")
+        if by is not None:  # first: an acknowledgement that cannot be made leaves the status unchanged too
+            self._acknowledge_drift(decision_id, by)
+        if superseded_by is not None:
+            self.decision_log.supersede(decision_id, superseded_by)
+        elif status is not None:
+            self.decision_log.update(decision_id, status=status)
+        return self.decision_log.get(decision_id)
 
     def decisions_governing(self, target: str) -> list[Decision]:
         """Current decisions linking a symbol or a file (directly, through a folder, or through its symbols)."""
@@ -130,6 +161,17 @@ class MemoryOps:
         with self.memory_cache.view("decision") as view:
             linked = view.decisions_linking_code(CHECKED_STATUSES)
         return find_drift(self.store, self.settings.root, linked, self.symbols_seen())
+
+    def _acknowledge_drift(self, decision_id: str | int, by: str) -> None:
+        current = self.decision_log.get(decision_id)
+        links, gone = acknowledged_links(self.store, self.settings.root, current, by)
+        if gone and links == current.links:
+            details = "; ".join(change.detail for change in gone)
+            raise Conflict(f"decision {current.id}'s linked code is gone ({details}); acknowledging records a "
+                           "changed body, not a missing one: link the code where it is now, or deprecate or "
+                           "supersede the decision")
+        if links != current.links:  # else nothing drifted (already acknowledged, or never changed): no write
+            self.decision_log.update(current.id, links=list(links))
 
     def symbols_seen(self) -> dict[str, list]:
         """Symbol lookups for drift, kept while the code index stays the same (a brief repeats them all)."""
@@ -168,23 +210,16 @@ class MemoryOps:
             return view.next_task()
 
     def update_task(self, task_id: str | int, *, status: str | None = None, note: str | None = None,
-                    tick: int | None = None) -> Task:
-        """Change status (not to done: use complete_task), add a note, or tick acceptance item N (1-based)."""
-        return self.task_board.update(task_id, status=status, note=note, tick=tick)
+                    tick: int | Iterable[int] | None = None, untick: int | Iterable[int] | None = None) -> Task:
+        """Change status (not to done: use complete_task), add a note, tick or untick acceptance items
+        (numbers from 1)."""
+        return self.task_board.update(task_id, status=status, note=note, tick=tick, untick=untick)
 
     def complete_task(self, task_id: str | int, *, force: bool = False, reason: str | None = None) -> Task:
-        """Close a task if its checks pass; a refusal is a Conflict whose ``reasons`` list every failure."""
+        """Close a task if its checks pass; a refusal is a CompletionRefused whose ``reasons`` list every
+        failure: unticked items, unfinished dependencies, stub or missing linked code, unchanged files."""
         task = self.task_board.get(task_id)
-        checks = self.code_checks(task)
-        try:
-            return self.task_board.complete(task.id, checks, force=force, reason=reason)
-        except Conflict as e:
-            reasons = [*checks, *self.task_board.blockers(task.id)] if task.status != "done" else []
-            if not reasons:
-                raise
-            lines = "\n".join(f"  - {r}" for r in reasons)
-            raise Conflict(f"task {task.id} cannot be closed:\n{lines}\nFix these, or close it with --force "
-                           "and a --reason", reasons) from e
+        return self.task_board.complete(task.id, self.code_checks(task), force=force, reason=reason)
 
     def code_checks(self, task: Task) -> list[str]:
         """Failures found in the code a task links: missing or stub symbols, files unchanged since it opened."""
@@ -232,6 +267,16 @@ def _links(links: Iterable[Link]) -> list[Link]:
     if isinstance(links, (str, dict)):
         raise InvalidInput("links must be a list")
     return list(links)
+
+
+def _checked_rules(rules: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rules as given, once they parse: a malformed rule saved in a decision would break every check after."""
+    rules = list(rules)
+    try:
+        parse_rules(rules, "rules", None, "")
+    except RuleError as e:
+        raise InvalidInput(str(e)) from e
+    return rules
 
 
 def _covers(linked: str, files: set[str]) -> bool:
