@@ -123,6 +123,13 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX refs_dependency ON refs (file_id, kind, line, target_path, text, target, confidence)
         WHERE kind = 'import' OR (kind IN ('call', 'inherit', 'implement') AND target_path IS NOT NULL);
     """,
+    # 5: each file as one search result (rowid = files.id, kept in step like symbols_fts): its path's
+    # words, module doc and the names its top-level code holds (indexer/module_units.py).
+    """
+    CREATE VIRTUAL TABLE files_fts USING fts5(
+        path_terms, doc, names, lines UNINDEXED, tokenize = 'porter unicode61 remove_diacritics 2'
+    );
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

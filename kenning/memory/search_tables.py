@@ -1,5 +1,5 @@
 """Reads and writes of the search tables: symbol texts, the embedding cache, which vectors a
-collection holds, and symbol lookups by id with the filters search offers."""
+collection holds, and symbol (and file unit) lookups by id with the filters search offers."""
 
 from __future__ import annotations
 
@@ -143,6 +143,30 @@ def symbols_by_id(
             (*chunk, *args),
         )
         out.update((row[0], Symbol(*row[1:])) for row in rows)
+    return out
+
+
+def units_by_id(conn: sqlite3.Connection, file_ids: Iterable[int], path_prefix: str | None = None,
+                language: str | None = None) -> dict[int, Symbol]:
+    """Files as search results (kind "module", the whole file as its span), by file id, filtered."""
+    ids = list(dict.fromkeys(file_ids))
+    where, args = "", []
+    if language:
+        where += " AND f.language = ?"
+        args.append(language)
+    if path_prefix:
+        where += " AND substr(f.path, 1, ?) = ?"
+        args += [len(path_prefix), path_prefix]
+    out: dict[int, Symbol] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        rows = conn.execute(
+            f"SELECT f.id, f.module, f.language, f.path, u.lines FROM files f JOIN files_fts u ON u.rowid = f.id"
+            f" WHERE f.id IN ({','.join('?' * len(chunk))}){where}",
+            (*chunk, *args),
+        )
+        out.update((fid, Symbol(module or path, path.rsplit("/", 1)[-1], "module", language, path, 1, int(lines), path))
+                   for fid, module, language, path, lines in rows)
     return out
 
 

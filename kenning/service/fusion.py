@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable, Mapping
 
 RRF_K = 5
-WEIGHTS = {"lexical": 1.0, "dense": 1.0, "central": 0.3}
+WEIGHTS = {"lexical": 1.0, "dense": 1.0, "central": 0.3, "module": 1.0}
 # A constant named like the query (`_leading_whitespace_re`) must not outrank the function that
 # does what the query says; data definitions keep half their fused score.
 DATA_KINDS = frozenset({"constant", "field"})

@@ -3,7 +3,8 @@
 search fuses ranked lists by reciprocal rank fusion: lexical (FTS5 bm25 over names, split
 identifiers, signatures, docstrings and body words), dense (cosine in Chroma) and, as a weak
 prior, graph centrality (fusion.py has the tuned weights); a query that is exactly a symbol's
-name (or a dotted path to it) puts that definition first, ahead of tests; results come one per file
+name (or a dotted path to it) puts that definition first, ahead of tests. Files are results too (kind
+"module": path, module doc, top-level names; indexer/module_units.py), and results come one per file
 (search_results.py).
 """
 
@@ -66,6 +67,11 @@ class SearchOps:
         parts = results.name_query(query)
         named = tables.ids_named(conn, parts[-1]) if parts else []
         symbols = tables.symbols_by_id(conn, [*named, *lists["lexical"], *lists["dense"]], kind, path_prefix, language)
+        if kind in (None, "module"):  # files as results, keyed apart from symbol ids by their sign
+            ranked = [fid for fid, _ in lexical.search_units(conn, query, CANDIDATES)]
+            units = tables.units_by_id(conn, ranked, path_prefix, language)
+            lists["module"] = [-fid for fid in ranked if fid in units]
+            symbols.update((-fid, unit) for fid, unit in units.items())
         exact = results.named_definitions(parts, {sid: symbols[sid] for sid in named if sid in symbols}) if parts else []
         ranks = self._centrality()
         lists["central"] = sorted(symbols, key=lambda sid: -ranks.get(symbols[sid].qualified_name, 0.0))
@@ -147,8 +153,8 @@ class SearchOps:
 
 def _why(sid: int, lists: dict[str, list[int]], similarity: dict[int, float], exact: bool) -> str:
     parts = ["exact name"] if exact else []
-    for channel in ("lexical", "dense"):
-        if sid in lists[channel]:
+    for channel in ("lexical", "dense", "module"):
+        if sid in lists.get(channel, ()):
             rank = lists[channel].index(sid) + 1
             extra = f" (cosine {similarity[sid]:.2f})" if channel == "dense" else ""
             parts.append(f"{channel} #{rank}{extra}")

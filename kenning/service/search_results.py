@@ -53,11 +53,11 @@ def by_file(order: Sequence[int], symbols: Mapping[int, Symbol], limit: int,
     whole order is read whatever `limit` is, so a file's `also` is the same for every limit."""
     results: list[dict] = []
     by_path: dict[str, dict] = {}
-    shown_spans: set[tuple[str, int]] = set()
+    shown_spans: set[tuple[str, int, int]] = set()
     shown_bodies: dict[str, dict] = {}
     for sid in order:
         symbol = symbols[sid]
-        span = (symbol.path, symbol.start_line)
+        span = (symbol.path, symbol.start_line, symbol.end_line)
         if span in shown_spans:
             continue  # the same span again: a struct and its typedef, a declaration and its definition
         shown_spans.add(span)
