@@ -5,7 +5,7 @@ class and function docs and the names of its definitions.
 A query's targets are files (module questions) or definition spans; a result hits a target when its
 path matches and, for a span, one of its lines (its own or those of the symbols grouped with it) falls
 inside the span. Scores: nDCG@10 (binary gain, each target counted once, ideal DCG from the number of
-targets), MRR@10 and recall@10, as the mean of per-repository means, for search() as shipped and for
+targets; for results grouped by file, see `scores`), MRR@10 and recall@10, as the mean of per-repository means, for search() as shipped and for
 its lexical-only and dense-only lists; per language and per query kind; distinct files per top 10; and
 whether the top 10 is the same for limit = 10, 50 and 100.
 
@@ -26,7 +26,7 @@ import math
 import shutil
 import sys
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 from statistics import mean, median
 
@@ -99,16 +99,27 @@ def _hits(result: dict, target: tuple[str, int, int], file_target: bool) -> bool
 
 
 def scores(results: list[dict], query: Query) -> dict[str, float]:
+    """nDCG@10, reciprocal rank, recall@10 and distinct files of one ranking. A per-symbol result counts
+    for one target (gain 1). A result grouped by file (it has `also`) counts for every target its
+    symbols hit (gain: how many), and its ideal is the best list of files: the target files, those
+    holding most targets first (a file that holds two targets can only be listed once)."""
     top = results[:TOP]
+    grouped = any("also" in r for r in top)
     found: set[int] = set()
     dcg, first = 0.0, 0
     for rank, result in enumerate(top, start=1):
         new = [i for i, t in enumerate(query.targets) if i not in found and _hits(result, t, query.kind == "module")]
+        new = new if grouped else new[:1]
         if new:
-            found.add(new[0])
-            dcg += 1 / math.log2(rank + 1)
+            found.update(new)
+            dcg += len(new) / math.log2(rank + 1)
             first = first or rank
-    ideal = sum(1 / math.log2(rank + 1) for rank in range(1, min(len(query.targets), TOP) + 1))
+    if grouped and query.kind != "module":
+        per_file = Counter(path for path, _, _ in query.targets)
+        gains = sorted(per_file.values(), reverse=True)
+    else:  # a file target is one file however many results are in it
+        gains = [1] * len(query.targets)
+    ideal = sum(gain / math.log2(rank + 1) for rank, gain in enumerate(gains[:TOP], start=1))
     return {"ndcg": dcg / ideal, "mrr": 1 / first if first else 0.0, "recall": len(found) / len(query.targets),
             "files": len({r["path"] for r in top})}
 

@@ -19,6 +19,9 @@ WEIGHTS = {"lexical": 1.0, "dense": 1.0, "central": 0.3, "module": 1.0}
 DATA_KINDS = frozenset({"constant", "field"})
 DATA_FACTOR = 0.5
 EXACT_NAME_BONUS = 1.0
+# Code in test files answers "what does X" less often than the code it tests (bench_repo_search's
+# tune half): a test keeps this share of its fused score.
+TEST_FACTOR = 0.5
 
 
 def fuse(lists: dict[str, list], weights: dict[str, float], k: int = RRF_K) -> dict[Hashable, float]:
@@ -32,13 +35,17 @@ def fuse(lists: dict[str, list], weights: dict[str, float], k: int = RRF_K) -> d
 
 
 def ranked_scores(lists: dict[str, list], kinds: Mapping[Hashable, str], exact: Iterable = (),
-                  weights: dict[str, float] = WEIGHTS) -> dict[Hashable, float]:
-    """What search orders by (and the benchmark measures): fused lists, data definitions demoted, and a
-    symbol whose name is exactly the query first (typing a name is the strongest signal there is)."""
+                  weights: dict[str, float] = WEIGHTS, tests: Iterable = ()) -> dict[Hashable, float]:
+    """What search orders by (and the benchmarks measure): fused lists, data definitions and `tests`
+    demoted, and a symbol whose name is exactly the query first (typing a name is the strongest signal
+    there is)."""
     scores = fuse(lists, weights)
     for item in scores:
         if kinds.get(item) in DATA_KINDS:
             scores[item] *= DATA_FACTOR
+    for item in tests:
+        if item in scores:
+            scores[item] *= TEST_FACTOR
     for item in exact:
         scores[item] = scores.get(item, 0.0) + EXACT_NAME_BONUS
     return scores

@@ -75,7 +75,8 @@ class SearchOps:
         exact = results.named_definitions(parts, {sid: symbols[sid] for sid in named if sid in symbols}) if parts else []
         ranks = self._centrality()
         lists["central"] = sorted(symbols, key=lambda sid: -ranks.get(symbols[sid].qualified_name, 0.0))
-        fused = ranked_scores(lists, {sid: symbol.kind for sid, symbol in symbols.items()}, exact)
+        tests = [sid for sid, symbol in symbols.items() if results.is_test_path(symbol.path)]
+        fused = ranked_scores(lists, {sid: symbol.kind for sid, symbol in symbols.items()}, exact, tests=tests)
         order = sorted((sid for sid in fused if sid in symbols), key=lambda sid: -fused[sid])
 
         def result(sid: int) -> dict[str, Any]:

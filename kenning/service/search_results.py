@@ -21,7 +21,7 @@ COPIES_LIMIT = 5
 _NAME_QUERY = re.compile(r"\$?[A-Za-z_][A-Za-z0-9_]*(?:(?:\.|::|#|->|\\)\$?[A-Za-z_][A-Za-z0-9_]*)*")
 _NAME_SEPARATORS = re.compile(r"\.|::|#|->|\\")
 # Where tests live, in the conventions of the languages kenning reads.
-_TEST_PATH = re.compile(r"(^|/)(tests?|spec|specs|testing|__tests__|testdata)(/|$)|_test\.[a-z]+$|_spec\.rb$"
+_TEST_PATH = re.compile(r"(^|/)(?i:tests?|spec|specs|testing|__tests__|testdata)(/|$)|_test\.[a-z]+$|_spec\.rb$"
                         r"|\.(test|spec)\.[cm]?[jt]sx?$|(^|/)test_[^/]*\.py$|(^|/)conftest\.py$|Tests?\.(java|cs|php)$")
 
 
