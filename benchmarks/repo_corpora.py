@@ -40,7 +40,6 @@ class Corpus:
     package: str
     split: str  # "tune" or "holdout"
     skip: str = ""  # a regex over relative paths left out of the copy
-    inside: str = ""  # a sub-folder of the unpacked package that holds the source
 
 
 # The split, fixed: within a language, repositories sorted by name alternate tune, holdout, tune, ...;
