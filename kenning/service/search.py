@@ -26,7 +26,7 @@ MAX_QUERY_CHARS = 2_000
 MAX_LIMIT = 100
 # Candidates asked of each list, whatever the limit: a pool that grew with `limit` reordered the top
 # (the top 10 of limit=10 and of limit=100 differed for most queries; docs/benchmarks.md).
-CANDIDATES = 150
+CANDIDATES = 100
 
 
 class SearchOps:
@@ -83,7 +83,10 @@ class SearchOps:
             why = _why(sid, lists, similarity, sid in exact)
             return symbols[sid].public() | {"score": round(fused[sid], 5), "why": why}
 
-        found = results.by_file(order, symbols, limit, result) if group else [result(sid) for sid in order[:limit]]
+        if not group:
+            return {"results": [result(sid) for sid in order[:limit]], "index": self.index_state()}
+        found = [result(best) | {"also": [_also(symbols[sid], fused[sid]) for sid in also], "copies": copies}
+                 for best, also, copies in results.by_file(order, symbols, limit)]
         return {"results": found, "index": self.index_state()}
 
     def lexical_and_dense_hits(self, text: str, limit: int) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
@@ -150,6 +153,12 @@ class SearchOps:
 
     def search_stats(self) -> dict[str, Any]:
         return audit.stats(self.store.conn)
+
+
+def _also(symbol, score: float) -> dict[str, Any]:
+    """Another matching symbol of a result's file, in brief."""
+    return {"qualified_name": symbol.qualified_name, "kind": symbol.kind, "start_line": symbol.start_line,
+            "end_line": symbol.end_line, "score": round(score, 5)}
 
 
 def _why(sid: int, lists: dict[str, list[int]], similarity: dict[int, float], exact: bool) -> str:

@@ -11,7 +11,8 @@ taking a place of its own.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
 
 from kenning.models import Symbol
 
@@ -25,6 +26,7 @@ _TEST_PATH = re.compile(r"(^|/)(?i:tests?|spec|specs|testing|__tests__|testdata)
                         r"|\.(test|spec)\.[cm]?[jt]sx?$|(^|/)test_[^/]*\.py$|(^|/)conftest\.py$|Tests?\.(java|cs|php)$")
 
 
+@lru_cache(maxsize=1 << 14)  # asked for every candidate of every search; paths repeat
 def is_test_path(path: str) -> bool:
     return _TEST_PATH.search(path) is not None
 
@@ -47,36 +49,34 @@ def named_definitions(parts: Sequence[str], found: Mapping[int, Symbol]) -> list
     return outside or chosen
 
 
-def by_file(order: Sequence[int], symbols: Mapping[int, Symbol], limit: int,
-            result: Callable[[int], dict]) -> list[dict]:
-    """The first `limit` files of `order`, each as `result(best symbol)` with `also` and `copies`. The
-    whole order is read whatever `limit` is, so a file's `also` is the same for every limit."""
-    results: list[dict] = []
-    by_path: dict[str, dict] = {}
+def by_file(order: Sequence[int], symbols: Mapping[int, Symbol], limit: int) -> list[tuple[int, list[int], list[str]]]:
+    """The first `limit` files of `order`, each as (its best symbol, the file's other symbols in order,
+    `path:line` of copies elsewhere). The whole order is read whatever `limit` is, so a file's other
+    symbols are the same for every limit."""
+    groups: list[tuple[int, list[int], list[str]]] = []
+    by_path: dict[str, tuple[int, list[int], list[str]]] = {}
     shown_spans: set[tuple[str, int, int]] = set()
-    shown_bodies: dict[str, dict] = {}
+    shown_bodies: dict[str, list[str]] = {}
     for sid in order:
         symbol = symbols[sid]
         span = (symbol.path, symbol.start_line, symbol.end_line)
         if span in shown_spans:
             continue  # the same span again: a struct and its typedef, a declaration and its definition
         shown_spans.add(span)
-        original = shown_bodies.get(symbol.body_hash) if symbol.body_hash else None
-        if original is not None:
-            if len(original["copies"]) < COPIES_LIMIT:
-                original["copies"].append(f"{symbol.path}:{symbol.start_line}")
+        copies = shown_bodies.get(symbol.body_hash) if symbol.body_hash else None
+        if copies is not None:
+            if len(copies) < COPIES_LIMIT:
+                copies.append(f"{symbol.path}:{symbol.start_line}")
             continue
         group = by_path.get(symbol.path)
         if group is not None:
-            if len(group["also"]) < ALSO_LIMIT:
-                hit = result(sid)
-                group["also"].append({key: hit[key] for key in ("qualified_name", "kind", "start_line", "end_line",
-                                                                 "score")})
+            if len(group[1]) < ALSO_LIMIT:
+                group[1].append(sid)
             continue
-        if len(results) == limit:
+        if len(groups) == limit:
             continue  # later symbols may still join a file already listed
-        group = by_path[symbol.path] = result(sid) | {"also": [], "copies": []}
-        results.append(group)
+        group = by_path[symbol.path] = (sid, [], [])
+        groups.append(group)
         if symbol.body_hash:
-            shown_bodies[symbol.body_hash] = group
-    return results
+            shown_bodies[symbol.body_hash] = group[2]
+    return groups
