@@ -12,6 +12,7 @@ a file's leading doc, of a class's and of a function's doc, and the names of def
 from __future__ import annotations
 
 import json
+import os
 import random
 import re
 import shutil
@@ -151,21 +152,11 @@ def _copy_debian(corpus: Corpus, out: Path) -> None:
              if not p.startswith("/usr/share/doc/") and language_for_path(p) is not None and Path(p).is_file()]
     if not files:
         raise MissingCorpus(f"{corpus.name}: {corpus.package} installs no source files (dpkg -L {corpus.package})")
-    base = Path(*_common_parts([f.parent.parts for f in files]))
+    base = Path(os.path.commonpath([f.parent for f in files]))
     for path in files:
         target = out / path.relative_to(base)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, target)
-
-
-def _common_parts(parts: list[tuple[str, ...]]) -> tuple[str, ...]:
-    common = parts[0]
-    for other in parts[1:]:
-        n = 0
-        while n < min(len(common), len(other)) and common[n] == other[n]:
-            n += 1
-        common = common[:n]
-    return common
 
 
 # -- stripping and queries ---------------------------------------------------------------------
