@@ -32,8 +32,9 @@ def register(server: MCPServer, service: Service) -> None:
     @server.tool()
     def search_code(query: Annotated[str, Field(min_length=1, max_length=2_000)], limit: Limit = 10,
                     kind: str | None = None, path_prefix: str | None = None) -> Answer:
-        """Find code by meaning or words (hybrid lexical + semantic search over symbols). Use when you do not
-        know a symbol's name; then call get_symbol on a hit for its details."""
+        """Find code by meaning or words (hybrid lexical + semantic search over symbols and files). One result
+        per file, its other matching symbols in `also`; a name as the query puts its definition first. Then
+        call get_symbol on a hit for its details."""
         with tool_errors():
             return compact_data(service.search(query, limit=limit, kind=kind, path_prefix=path_prefix))
 
