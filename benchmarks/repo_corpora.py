@@ -31,7 +31,8 @@ from kenning.indexer.walker import content_skip_reason
 from kenning.settings import Settings
 
 STRIP_VERSION = "1"  # bump when stripping changes: the stripped copies and their indexes are rebuilt
-QUERIES_VERSION = "2"  # bump when query selection changes; 2: no markdown headings, code blocks or link targets
+QUERIES_VERSION = "3"  # bump when query selection changes; 2: no markdown headings, code blocks or link targets;
+# 3: an identifier's targets are its definitions outside tests (those in tests only when it has no other)
 
 
 @dataclass(frozen=True)
@@ -307,7 +308,8 @@ def sentence(doc: str) -> str:
 def _queries(repo: str, docs: dict[str, list[tuple[str, tuple[str, int, int]]]],
              definitions: list[tuple[str, str, str, int, int]]) -> list[Query]:
     """Doc queries (one per distinct sentence, its targets every definition documented so) and identifier
-    queries (a name defined at most 3 times, 4 characters or longer, defined outside tests)."""
+    queries (a name defined at most 3 times, 4 characters or longer; its targets the definitions outside
+    tests, examples and benches: "the definition of that name", not a test double of it)."""
     queries = []
     for kind, found in docs.items():
         by_text: dict[str, list[tuple[str, int, int]]] = {}
@@ -318,9 +320,9 @@ def _queries(repo: str, docs: dict[str, list[tuple[str, tuple[str, int, int]]]],
     for _, name, path, start, end in definitions:
         by_name.setdefault(name, []).append((path, start, end))
     for name, targets in by_name.items():
-        if len(name) >= 4 and not name.startswith("__") and len(targets) <= 3 \
-                and any(not _NOT_A_SOURCE.search(path) for path, _, _ in targets):
-            queries.append(Query(repo, "identifier", name, tuple(targets)))
+        outside = tuple(t for t in targets if not _NOT_A_SOURCE.search(t[0]))
+        if len(name) >= 4 and not name.startswith("__") and len(targets) <= 3 and outside:
+            queries.append(Query(repo, "identifier", name, outside))
     return queries
 
 
