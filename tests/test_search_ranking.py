@@ -27,6 +27,15 @@ def test_dedent_keeps_relative_indentation():
     assert dedent("  a\\n    b") == "a\\n  b"
 '''
 
+SHELF_PHP = """<?php
+class Shelf {
+    private $capacity = 10;
+    public function fits(array $items): bool {
+        return count($items) <= $this->capacity;
+    }
+}
+"""
+
 TYPEDEF = "typedef struct point {\n    int x;\n    int y;\n} point;\n\nint point_norm(point p) { return p.x * p.x + p.y * p.y; }\n"
 
 
@@ -41,6 +50,7 @@ def with_tests(tmp_path_factory):
     (root / "tests").mkdir()
     (root / "tests" / "test_wrapping.py").write_text(TEST_MODULE)
     (root / "point.c").write_text(TYPEDEF)
+    (root / "shelf.php").write_text(SHELF_PHP)
     project = open_service(root, embed_on_index=False)
     project.index()
     return project
@@ -83,6 +93,7 @@ def test_an_identifier_query_ranks_the_definition_before_its_tests_and_callers(w
     ("textwrap.wrap", "textwrap.wrap"),
     ("shlex::split", "shlex.split"),
     ("TextWrapper", "textwrap.TextWrapper"),
+    ("$capacity", "shelf.Shelf.capacity"),
 ])
 def test_a_dotted_name_ranks_that_definition_first(with_tests, query, expected):
     assert with_tests.search(query, limit=5)["results"][0]["qualified_name"] == expected
