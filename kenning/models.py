@@ -93,6 +93,16 @@ class ParsedFile:
     # What the service's per-file hook (see indexer.pipeline.parse_many) computed from the file in
     # the worker that parsed it; opaque to the indexer, one entry per symbol.
     enrichment: tuple | None = None
+    unit: "ModuleUnit | None" = None  # the file as one search result (indexer/module_units.py)
+
+
+@dataclass(frozen=True, slots=True)
+class ModuleUnit:
+    """What search matches a question about a whole file against, beside its path."""
+
+    doc: str  # module docstring or leading comment
+    names: str  # space-separated names its top-level code defines, imports, re-exports or declares
+    lines: int
 
 
 @dataclass(frozen=True, slots=True)

@@ -129,7 +129,7 @@ class HandoffIn(StrictModel):
 @router.get("/search", response_model=Json, tags=["search"])
 def search(service: ServiceDep, q: Annotated[str, Query(min_length=1, max_length=2_000, pattern=r"\w")],
            limit: Small = 10, kind: Kind | None = None) -> Json:
-    """Hybrid lexical + semantic search over symbols."""
+    """Hybrid lexical + semantic search over symbols and files: one result per file, its other matches in `also`."""
     return service.search(q, limit=limit, kind=kind)
 
 

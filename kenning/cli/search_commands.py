@@ -33,6 +33,11 @@ def search(
         stdout.print(f"{hit['qualified_name']}  [{hit['kind']}]  {hit['path']}:{hit['start_line']}-{hit['end_line']}"
                      f"  ({hit['why']})", markup=False)
         stdout.print(f"    {hit['signature']}", markup=False)
+        for other in hit.get("also", ()):
+            stdout.print(f"    also {other['qualified_name']}  [{other['kind']}]  :{other['start_line']}-{other['end_line']}",
+                         markup=False)
+        if hit.get("copies"):
+            stdout.print(f"    same code at {', '.join(hit['copies'])}", markup=False)
     _warn_incomplete(answer["index"])
 
 

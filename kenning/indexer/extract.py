@@ -20,6 +20,7 @@ from kenning.indexer.doc_comments import leading_comment
 from kenning.indexer.fingerprint import TokenStream, fingerprint, shape, tokenize
 from kenning.indexer.languages import CompiledLanguage, compiled, new_parser
 from kenning.indexer.local_names import LocalNames
+from kenning.indexer.module_units import module_unit
 from kenning.indexer.modules import declared_module, module_name, namespace_name
 from kenning.indexer.overloads import fold_overloads
 from kenning.models import ParsedFile, Reference, Symbol
@@ -99,6 +100,7 @@ def parse_source(path: str, data: bytes, language: str, *, mtime_ns: int = 0) ->
         references=references,
         parse_errors=parse_errors,
         decode_errors=decode_errors,
+        unit=module_unit(language, root, symbols),
     )
 
 

@@ -50,11 +50,12 @@ def register(server: MCPServer, service: Service) -> None:
     @tool(server, read_only=True)
     def search_code(query: Query, limit: Limit = 10,
                     kind: Annotated[str | None, Field(
-                        description="Only this kind: function, method, class, ...")] = None,
+                        description="Only this kind: function, method, class, module, ...")] = None,
                     path_prefix: Annotated[str | None, Field(description="Only files under this folder.")] = None,
                     ) -> Answer:
-        """Find code by meaning or words (hybrid lexical + semantic search over symbols). Use when you do not
-        know a symbol's name; then call get_symbol on a hit for its details."""
+        """Find code by meaning or words (hybrid lexical + semantic search over symbols and files). One result
+        per file, its other matching symbols in `also`; a name as the query puts its definition first. Then
+        call get_symbol on a hit for its details."""
         with tool_errors():
             return compact_data(service.search(query, limit=limit, kind=kind, path_prefix=path_prefix))
 

@@ -198,6 +198,8 @@ class IndexStore:
                  file.parse_errors, int(file.decode_errors), now),
             )
             file_id = file_ids[file.path] = cursor.lastrowid
+            if file.unit is not None:
+                lexical.insert_unit(conn, file_id, file.path, file.unit)
             # The ids SQLite would choose, chosen here so the lexical and search rows can use them.
             first = conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM symbols").fetchone()[0]
             ids = range(first, first + len(file.symbols))

@@ -15,6 +15,8 @@ from collections.abc import Iterable
 from functools import lru_cache
 from itertools import chain, islice
 
+from kenning.models import ModuleUnit
+
 _WORD = re.compile(r"[A-Za-z0-9]+")
 # camelCase, PascalCase and ACRONYMWords boundaries inside one alphanumeric run.
 _CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
@@ -28,6 +30,7 @@ _STOPWORDS = frozenset(
 BODY_TERM_LIMIT = 400
 # Column weights for bm25: a hit in a name says more than one in a body.
 _WEIGHTS = (6.0, 2.0, 1.5, 1.0)
+_UNIT_WEIGHTS = (4.0, 2.0, 1.0, 0.0)  # a file's path words, its module doc, its names
 
 
 def split_identifier(text: str) -> list[str]:
@@ -98,17 +101,26 @@ def insert_rows(conn: sqlite3.Connection, rows: Iterable[tuple[int, str, str, st
 
 
 def delete_file_rows(conn: sqlite3.Connection, paths: Iterable[str]) -> None:
-    """Drop the rows of every symbol of these files; call before the files are deleted."""
+    """Drop the rows of these files and of every symbol of them; call before the files are deleted."""
+    paths = [(p,) for p in paths]
     conn.executemany(
         "DELETE FROM symbols_fts WHERE rowid IN"
         " (SELECT s.id FROM symbols s JOIN files f ON f.id = s.file_id WHERE f.path = ?)",
-        [(p,) for p in paths],
+        paths,
     )
+    conn.executemany("DELETE FROM files_fts WHERE rowid IN (SELECT id FROM files WHERE path = ?)", paths)
+
+
+def insert_unit(conn: sqlite3.Connection, file_id: int, path: str, unit: ModuleUnit) -> None:
+    """A file's row as a search result of its own (`module_units`)."""
+    conn.execute("INSERT INTO files_fts (rowid, path_terms, doc, names, lines) VALUES (?, ?, ?, ?, ?)",
+                 (file_id, terms(path.rsplit(".", 1)[0]), unit.doc, terms(unit.names), unit.lines))
 
 
 def optimize(conn: sqlite3.Connection) -> None:
     """Merge the index's segments into one: a bulk load leaves many, and every query reads them all."""
     conn.execute("INSERT INTO symbols_fts (symbols_fts) VALUES ('optimize')")
+    conn.execute("INSERT INTO files_fts (files_fts) VALUES ('optimize')")
 
 
 def set_bodies(conn: sqlite3.Connection, rows: Iterable[tuple[str, int]]) -> None:
@@ -122,6 +134,19 @@ def match_expression(query: str) -> str | None:
     if not words:
         return None
     return " OR ".join(f'"{w}"' for w in words[:64])
+
+
+def search_units(conn: sqlite3.Connection, query: str, limit: int) -> list[tuple[int, float]]:
+    """(file id, bm25 score, higher is better) of the files as units, best first."""
+    expression = match_expression(query)
+    if expression is None:
+        return []
+    rows = conn.execute(
+        f"SELECT rowid, -bm25(files_fts, {', '.join(map(str, _UNIT_WEIGHTS))}) AS score FROM files_fts"
+        " WHERE files_fts MATCH ? ORDER BY score DESC LIMIT ?",
+        (expression, limit),
+    )
+    return [(fid, score) for fid, score in rows]
 
 
 def search(conn: sqlite3.Connection, query: str, limit: int, names_only: bool = False) -> list[tuple[int, float]]:

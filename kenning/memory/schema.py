@@ -108,6 +108,13 @@ MIGRATIONS: tuple[str, ...] = (
         WHERE kind IN ('import', 'import-type', 'import-main')
            OR (kind IN ('call', 'inherit', 'implement', 'call-main', 'inherit-main') AND target_path IS NOT NULL);
     """,
+    # 6: each file as one search result (rowid = files.id, kept in step like symbols_fts): its path's
+    # words, module doc and the names its top-level code holds (indexer/module_units.py).
+    """
+    CREATE VIRTUAL TABLE files_fts USING fts5(
+        path_terms, doc, names, lines UNINDEXED, tokenize = 'porter unicode61 remove_diacritics 2'
+    );
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

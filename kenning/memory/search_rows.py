@@ -19,8 +19,8 @@ from kenning.memory.embeddings import embedding_text, text_hash
 from kenning.models import ParsedFile
 
 # Bump when a row's content changes for the same file: older indexes are then re-parsed in full.
-ROWS_VERSION = "3"  # 2: the embedded text is signature, summary and code words (embedding_text);
-# 3: body lines counted as tree-sitter counts rows (a form feed no longer starts a line)
+ROWS_VERSION = "4"  # 2: the embedded text is signature, summary and code words (embedding_text);
+# 3: body lines counted as tree-sitter counts rows (a form feed no longer starts a line); 4: files as units
 BODY_LINES = 200  # lines of a definition read for body words (lexical row and embedded text)
 
 

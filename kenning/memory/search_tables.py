@@ -1,10 +1,10 @@
 """Reads and writes of the search tables: symbol texts, the embedding cache, which vectors a
-collection holds, and symbol lookups by id with the filters search offers."""
+collection holds, and symbol (and file unit) lookups by id with the filters search offers."""
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 
@@ -122,28 +122,44 @@ def symbols_by_id(
     language: str | None = None,
 ) -> dict[int, Symbol]:
     """Symbols by id, keeping only those that pass the filters."""
-    ids = list(dict.fromkeys(ids))
-    where, args = [], []
+    where, args = _filters(path_prefix, language, "s.language")
     if kind:
         where.append("s.kind = ?")
         args.append(kind)
+    rows = _rows_by_id(conn, f"SELECT {_COLUMNS} FROM symbols s JOIN files f ON f.id = s.file_id", "s.id", ids,
+                       where, args)
+    return {row[0]: Symbol(*row[1:]) for row in rows}
+
+
+def units_by_id(conn: sqlite3.Connection, file_ids: Iterable[int], path_prefix: str | None = None,
+                language: str | None = None) -> dict[int, Symbol]:
+    """Files as search results (kind "module", the whole file as its span), by file id, filtered."""
+    where, args = _filters(path_prefix, language, "f.language")
+    rows = _rows_by_id(conn, "SELECT f.id, f.module, f.language, f.path, u.lines FROM files f"
+                             " JOIN files_fts u ON u.rowid = f.id", "f.id", file_ids, where, args)
+    return {fid: Symbol(module or path, path.rsplit("/", 1)[-1], "module", language, path, 1, int(lines), path)
+            for fid, module, language, path, lines in rows}
+
+
+def _filters(path_prefix: str | None, language: str | None, language_column: str) -> tuple[list[str], list]:
+    where, args = [], []
     if language:
-        where.append("s.language = ?")
+        where.append(f"{language_column} = ?")
         args.append(language)
     if path_prefix:
         where.append("substr(f.path, 1, ?) = ?")
         args += [len(path_prefix), path_prefix]
+    return where, args
+
+
+def _rows_by_id(conn: sqlite3.Connection, select: str, id_column: str, ids: Iterable[int], where: list[str],
+                args: list) -> Iterator[tuple]:
+    """Rows of `select` whose `id_column` is one of `ids` (asked 500 at a time) and that pass `where`."""
+    ids = list(dict.fromkeys(ids))
     extra = "".join(f" AND {w}" for w in where)
-    out: dict[int, Symbol] = {}
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
-        rows = conn.execute(
-            f"SELECT {_COLUMNS} FROM symbols s JOIN files f ON f.id = s.file_id"
-            f" WHERE s.id IN ({','.join('?' * len(chunk))}){extra}",
-            (*chunk, *args),
-        )
-        out.update((row[0], Symbol(*row[1:])) for row in rows)
-    return out
+        yield from conn.execute(f"{select} WHERE {id_column} IN ({','.join('?' * len(chunk))}){extra}", (*chunk, *args))
 
 
 def ids_with_fingerprint(conn: sqlite3.Connection, fingerprint: str, limit: int = 200) -> list[int]:

@@ -3,7 +3,9 @@
 search fuses ranked lists by reciprocal rank fusion: lexical (FTS5 bm25 over names, split
 identifiers, signatures, docstrings and body words), dense (cosine in Chroma) and, as a weak
 prior, graph centrality (fusion.py has the tuned weights); a query that is exactly a symbol's
-name puts that symbol first.
+name (or a dotted path to it) puts that definition first, ahead of tests. Files are results too (kind
+"module": path, module doc, top-level names; indexer/module_units.py), and results come one per file
+(search_results.py).
 """
 
 from __future__ import annotations
@@ -17,12 +19,17 @@ from kenning.memory.index_store import writer_lock
 from kenning.models import SYMBOL_KINDS
 from kenning.service import probe as probes
 from kenning.service import probe_language
+from kenning.service import search_results as results
 from kenning.service.freshness import not_searchable
 from kenning.service.fusion import ranked_scores
 from kenning.service.search_index import SearchParts, embed_pending, parts_for, prepare_texts
 
 MAX_QUERY_CHARS = 2_000
 MAX_LIMIT = 100
+# Candidates asked of each list, whatever the limit: a pool that grew with `limit` reordered the top
+# (the top 10 of limit=10 and of limit=100 differed for most queries; docs/benchmarks.md).
+CANDIDATES = 100
+UNIT_CANDIDATES = 30  # files as units; 30 and 100 gave the same tune-half ranking (bench_repo_search), 30 is cheaper
 
 
 class SearchOps:
@@ -55,29 +62,40 @@ class SearchOps:
     # -- search ------------------------------------------------------------------------------
 
     def search(self, query: str, limit: int = 10, kind: str | None = None, path_prefix: str | None = None,
-               language: str | None = None) -> dict[str, Any]:
+               language: str | None = None, group: bool = True) -> dict[str, Any]:
+        """The best `limit` matches; with `group`, one result per file (search_results.by_file)."""
         query = _check_text(query, "a search query")
         limit = _check_limit(limit)
         if kind is not None and kind not in SYMBOL_KINDS:
             raise InvalidInput(f"unknown kind {kind!r}; use one of {', '.join(SYMBOL_KINDS)}")
-        pool = max(50, limit * 5)
         conn = self.store.conn
-        lexical_hits, dense = self.lexical_and_dense_hits(query, pool)
-        lists = {"lexical": [sid for sid, _ in lexical_hits]}
-        exact = tables.ids_named(conn, query) if query.isidentifier() else []
-        lists["dense"] = [sid for sid, _ in dense]
+        lexical_hits, dense = self.lexical_and_dense_hits(query, CANDIDATES)
+        lists = {"lexical": [sid for sid, _ in lexical_hits], "dense": [sid for sid, _ in dense]}
         similarity = dict(dense)
-        candidates = [*exact, *lists["lexical"], *lists["dense"]]
-        symbols = tables.symbols_by_id(conn, candidates, kind, path_prefix, language)
+        parts = results.name_query(query)
+        named = tables.ids_named(conn, parts[-1]) if parts else []
+        symbols = tables.symbols_by_id(conn, [*named, *lists["lexical"], *lists["dense"]], kind, path_prefix, language)
+        if kind in (None, "module"):  # files as results, keyed apart from symbol ids by their sign
+            ranked = [fid for fid, _ in lexical.search_units(conn, query, UNIT_CANDIDATES)]
+            units = tables.units_by_id(conn, ranked, path_prefix, language)
+            lists["module"] = [-fid for fid in ranked if fid in units]
+            symbols.update((-fid, unit) for fid, unit in units.items())
+        exact = results.named_definitions(parts, {sid: symbols[sid] for sid in named if sid in symbols}) if parts else []
         ranks = self._centrality()
         lists["central"] = sorted(symbols, key=lambda sid: -ranks.get(symbols[sid].qualified_name, 0.0))
-        fused = ranked_scores(lists, {sid: symbol.kind for sid, symbol in symbols.items()}, exact)
-        order = sorted((sid for sid in fused if sid in symbols), key=lambda sid: -fused[sid])[:limit]
-        results = []
-        for sid in order:
+        tests = [sid for sid, symbol in symbols.items() if results.is_test_path(symbol.path)]
+        fused = ranked_scores(lists, {sid: symbol.kind for sid, symbol in symbols.items()}, exact, tests=tests)
+        order = sorted((sid for sid in fused if sid in symbols), key=lambda sid: -fused[sid])
+
+        def result(sid: int) -> dict[str, Any]:
             why = _why(sid, lists, similarity, sid in exact)
-            results.append(symbols[sid].public() | {"score": round(fused[sid], 5), "why": why})
-        return {"results": results, "index": self.index_state()}
+            return symbols[sid].public() | {"score": round(fused[sid], 5), "why": why}
+
+        if not group:
+            return {"results": [result(sid) for sid in order[:limit]], "index": self.index_state()}
+        found = [result(best) | {"also": [_also(symbols[sid], fused[sid]) for sid in also], "copies": copies}
+                 for best, also, copies in results.by_file(order, symbols, limit)]
+        return {"results": found, "index": self.index_state()}
 
     def lexical_and_dense_hits(self, text: str, limit: int) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
         """(lexical hits, dense hits) for `text`. The lexical query runs on a side thread while this
@@ -156,10 +174,16 @@ class SearchOps:
         return self.audit.stats()  # type: ignore[attr-defined]
 
 
+def _also(symbol, score: float) -> dict[str, Any]:
+    """Another matching symbol of a result's file, in brief."""
+    return {"qualified_name": symbol.qualified_name, "kind": symbol.kind, "start_line": symbol.start_line,
+            "end_line": symbol.end_line, "score": round(score, 5)}
+
+
 def _why(sid: int, lists: dict[str, list[int]], similarity: dict[int, float], exact: bool) -> str:
     parts = ["exact name"] if exact else []
-    for channel in ("lexical", "dense"):
-        if sid in lists[channel]:
+    for channel in ("lexical", "dense", "module"):
+        if sid in lists.get(channel, ()):
             rank = lists[channel].index(sid) + 1
             extra = f" (cosine {similarity[sid]:.2f})" if channel == "dense" else ""
             parts.append(f"{channel} #{rank}{extra}")
