@@ -132,5 +132,6 @@ def test_the_files_of_one_run_share_its_budget(project, tmp_path):
     first, second = json.loads(done.stdout)["reports"]
     spent = [re.match(r"time budget \(([\d.e-]+) s\) spent: ", n) for r in (first, second) for n in r["notices"]]
     assert len(spent) == 2 and all(spent), (first["notices"], second["notices"])
-    assert float(spent[0][1]) <= budget and float(spent[1][1]) < budget / 2  # what the first file left
-    assert len(second["checked"]) < len(first["checked"])
+    # The second file gets what the first left, not a budget of its own. (How many definitions each
+    # checks depends on the machine, so it is not asserted; the first file always checks its first.)
+    assert float(spent[0][1]) <= budget and float(spent[1][1]) < budget / 2

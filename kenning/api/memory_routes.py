@@ -28,6 +28,7 @@ DecisionId = Annotated[str, Path(pattern=DECISION_ID_PATTERN,
 Small = Annotated[int, Query(ge=1, le=100)]
 Short = Annotated[str, Field(min_length=1, max_length=500, pattern=r"\w")]
 Long = Annotated[str, Field(max_length=20_000)]
+NO_NUL = r"^[^\x00]*$"  # the service refuses text with NUL bytes as binary data: the schema says so too
 Required = Annotated[str, Field(min_length=1, max_length=20_000, pattern=r"\w")]
 Item = Annotated[str, Field(min_length=1, max_length=2_000, pattern=r"\w")]
 DecisionStatus = Literal["proposed", "accepted", "rejected", "superseded", "deprecated"]
@@ -39,9 +40,9 @@ class ExistsIn(StrictModel):
         {"required": [key], "properties": {key: {"type": "string", "pattern": r"\w"}}}
         for key in ("description", "code", "name")
     ]}}
-    description: Annotated[str, Field(max_length=2_000)] | None = None
-    code: Long | None = None
-    name: Annotated[str, Field(max_length=200)] | None = None
+    description: Annotated[str, Field(max_length=2_000, pattern=NO_NUL)] | None = None
+    code: Annotated[str, Field(max_length=20_000, pattern=NO_NUL)] | None = None
+    name: Annotated[str, Field(max_length=200, pattern=NO_NUL)] | None = None
     limit: Annotated[int, Field(ge=1, le=50)] = 5
     language: ProbeLanguage | None = Field(
         None, description="The code's language; default: the one `path` implies, else inferred from the code.")
@@ -127,7 +128,8 @@ class HandoffIn(StrictModel):
 
 
 @router.get("/search", response_model=Json, tags=["search"])
-def search(service: ServiceDep, q: Annotated[str, Query(min_length=1, max_length=2_000, pattern=r"\w")],
+def search(service: ServiceDep,
+           q: Annotated[str, Query(min_length=1, max_length=2_000, pattern=r"^[^\x00]*\w[^\x00]*$")],
            limit: Small = 10, kind: Kind | None = None) -> Json:
     """Hybrid lexical + semantic search over symbols and files: one result per file, its other matches in `also`."""
     return service.search(q, limit=limit, kind=kind)

@@ -11,8 +11,13 @@ class StrictModel(BaseModel):
 
 
 # A project file as a request body names it: relative, '/'-separated, no '.', '..' or empty part, no
-# backslash, not starting with blank space (no look-ahead: pydantic's regex engine has none).
-_FILE_PART = r"(?:[^/\\\x00\s.][^/\\\x00]*|\.[^/\\\x00.][^/\\\x00]*|\.\.[^/\\\x00]+)"
+# backslash, not starting with blank space, even after its dots, so that the service's strip() of the whole
+# path never leaves an empty, '.' or '..' part (no look-ahead: pydantic's regex engine has none). Blank space
+# is spelt out as the characters Python's str.strip removes, as the service does: `\s` means other sets in
+# JSON Schema's regexes (no U+0085) and in pydantic's (U+0085 included), so the schema and the server
+# would disagree about a name such as "\x85x".
+_BLANK = "".join(f"\\u{code:04x}" for code in range(0x10000) if chr(code).isspace())
+_FILE_PART = rf"(?:[^/\\\x00{_BLANK}.][^/\\\x00]*|\.[^/\\\x00{_BLANK}.][^/\\\x00]*|\.\.[^/\\\x00{_BLANK}][^/\\\x00]*)"
 PROJECT_FILE_PATTERN = rf"^{_FILE_PART}(?:/{_FILE_PART})*$"
 
 
