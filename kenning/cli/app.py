@@ -15,6 +15,7 @@ from typer.exceptions import TyperException
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from kenning import __version__
 from kenning.errors import Ambiguous, ConfigError, InvalidInput, KenningError, NotFound
 from kenning.service import Service
 from kenning.settings import Settings
@@ -42,6 +43,23 @@ _EXIT_CODES = {NotFound: 1, Ambiguous: 1, InvalidInput: 2, ConfigError: 2}
 
 def open_service(root: Path | None, **overrides: Any) -> Service:
     return Service.from_settings(Settings.load(root, **overrides))
+
+
+def open_index(root: Path | None, **overrides: Any) -> Service:
+    """For commands that only read the code index: a root never indexed is an error, and no file is made."""
+    return Service.for_reading(Settings.load(root, **overrides))
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        stdout.print(f"kenning {__version__}", markup=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
+                                                   help="Print kenning's version and exit.")] = False) -> None:
+    """Project memory and code context for AI coding assistants."""
 
 
 def run_with_progress(label: str, work: Callable[[Callable[[int, int], None] | None], T], quiet: bool = False) -> T:

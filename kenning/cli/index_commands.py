@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from kenning.cli.app import JsonOption, RootOption, app, emit_json, open_service, run_with_progress, stderr, stdout
+from kenning.cli.app import (
+    JsonOption, RootOption, app, emit_json, open_index, open_service, run_with_progress, stderr, stdout,
+)
 from kenning.errors import InvalidInput
 from kenning.models import Symbol
 
@@ -52,7 +55,7 @@ def index(
 @app.command()
 def symbol(name: str, root: RootOption = None, as_json: JsonOption = False) -> None:
     """Show the definitions matching NAME (short, qualified or a dotted suffix)."""
-    found = open_service(root).find_symbols(name)
+    found = open_index(root).find_symbols(name)
     if as_json:
         emit_json({"symbols": [s.public() | {"docstring": s.docstring, "parent": s.parent} for s in found]})
         return
@@ -65,13 +68,13 @@ def symbol(name: str, root: RootOption = None, as_json: JsonOption = False) -> N
 @app.command()
 def callers(name: str, root: RootOption = None, as_json: JsonOption = False) -> None:
     """Who uses NAME: calls, imports, subclasses and type uses."""
-    _print_uses(open_service(root).callers(name), as_json, "callers")
+    _print_uses(open_index(root).callers(name), as_json, "callers")
 
 
 @app.command()
 def callees(name: str, root: RootOption = None, as_json: JsonOption = False) -> None:
     """What NAME uses; unresolved uses are shown with their text."""
-    _print_uses(open_service(root).callees(name), as_json, "callees")
+    _print_uses(open_index(root).callees(name), as_json, "callees")
 
 
 @app.command()
@@ -82,7 +85,7 @@ def impact(
     as_json: JsonOption = False,
 ) -> None:
     """Everything that depends on NAME, directly or transitively."""
-    result = open_service(root).impact(name, depth)
+    result = open_index(root).impact(name, depth)
     if as_json:
         emit_json({"impact": [
             {"symbol": target, "dependents": [{"qualified_name": q, "distance": d} for q, d in
@@ -103,7 +106,7 @@ def repo_map(
     as_json: JsonOption = False,
 ) -> None:
     """The most central symbols with their signatures, within a token budget."""
-    text, entries = open_service(root).repo_map(budget)
+    text, entries = open_index(root).repo_map(budget)
     if as_json:
         emit_json({"budget": budget, "files": [
             {"path": e.path, "symbols": [s.public() for s in e.symbols]} for e in entries
@@ -115,12 +118,19 @@ def repo_map(
 @app.command()
 def status(root: RootOption = None, as_json: JsonOption = False) -> None:
     """Index counts and when it was last updated."""
-    data = open_service(root).status()
+    data = open_index(root).status()
     if as_json:
         emit_json(data)
         return
-    for key, value in data.items():
-        stdout.print(f"{key}: {value}", markup=False)
+    last = data["last_indexed_at"]
+    when = dt.datetime.fromtimestamp(last).astimezone().strftime("%Y-%m-%d %H:%M:%S %Z") if last else "never"
+    stdout.print(f"root: {data['root']}", markup=False)
+    stdout.print(f"files: {data['files']}, symbols: {data['symbols']} ({data['embedded']} embedded), "
+                 f"references: {data['references']} ({data['edges']} resolved)", markup=False)
+    stale = data["stale_files"]
+    stdout.print(f"stale files: {stale}" + (" (run `kenning index`)" if stale else ""), markup=False)
+    stdout.print(f"last indexed: {when}" + (" (an index run is under way)" if data["indexing"] else ""),
+                 markup=False)
 
 
 def _print_symbol(s: Symbol) -> None:

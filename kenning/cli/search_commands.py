@@ -8,7 +8,9 @@ from typing import Annotated
 
 import typer
 
-from kenning.cli.app import JsonOption, RootOption, app, emit_json, open_service, run_with_progress, stderr, stdout
+from kenning.cli.app import (
+    JsonOption, RootOption, app, emit_json, open_index, open_service, run_with_progress, stderr, stdout,
+)
 from kenning.errors import InvalidInput
 from kenning.service.probe import MAX_CODE_BYTES
 from kenning.service.probe_language import PROBE_LANGUAGES
@@ -25,10 +27,12 @@ def search(
     as_json: JsonOption = False,
 ) -> None:
     """Find code by what it does or what it is called (lexical + semantic, fused)."""
-    answer = open_service(root).search(query, limit=limit, kind=kind, path_prefix=path, language=language)
+    answer = open_index(root).search(query, limit=limit, kind=kind, path_prefix=path, language=language)
     if as_json:
         emit_json(answer)
         return
+    if not answer["results"]:
+        stderr.print(f"nothing in the index matches {query!r}", markup=False)
     for hit in answer["results"]:
         stdout.print(f"{hit['qualified_name']}  [{hit['kind']}]  {hit['path']}:{hit['start_line']}-{hit['end_line']}"
                      f"  ({hit['why']})", markup=False)

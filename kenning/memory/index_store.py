@@ -49,6 +49,11 @@ class DeferredIndexes:
 
 
 class IndexStore:
+    @staticmethod
+    def exists_at(index_dir: Path) -> bool:
+        """Whether an index was ever made in `index_dir` (without creating anything there)."""
+        return (index_dir / DB_NAME).is_file()
+
     def __init__(self, index_dir: Path) -> None:
         self.index_dir = index_dir
         self.path = index_dir / DB_NAME

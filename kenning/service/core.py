@@ -78,6 +78,14 @@ class Service(FreshnessOps, ContextOps, SearchOps, MemoryOps, RulesOps, GuardOps
     def from_settings(cls, settings: Settings) -> "Service":
         return cls(settings, IndexStore(settings.index_dir))
 
+    @classmethod
+    def for_reading(cls, settings: Settings) -> "Service":
+        """A service over an index that exists; NotFound (and nothing written) for a root never indexed,
+        so a command that only reads creates no files."""
+        if not IndexStore.exists_at(settings.index_dir):
+            raise NotFound(f"{settings.root} has no index yet: run `kenning index` there first")
+        return cls.from_settings(settings)
+
     @property
     def root(self):
         return self.settings.root
@@ -106,9 +114,13 @@ class Service(FreshnessOps, ContextOps, SearchOps, MemoryOps, RulesOps, GuardOps
         return run_index(self.settings, self.store, progress, lock_timeout)
 
     def status(self) -> dict:
+        """Counts, how much is embedded, how fresh the index is, and when it was last written."""
         counts = self.store.counts()
+        state = self.index_state()
         last = self.store.get_meta("last_indexed_at")
-        return {**counts, "last_indexed_at": float(last) if last else None, "root": str(self.root)}
+        return {**counts, "embedded": state["embedded"], "stale_files": state["stale_files"],
+                "indexing": state["indexing"], "last_indexed_at": float(last) if last else None,
+                "root": str(self.root)}
 
     # -- symbols -----------------------------------------------------------------------------
 
