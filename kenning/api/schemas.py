@@ -91,7 +91,8 @@ class UseOut(BaseModel):
     line: int
     kind: str
     text: str
-    confidence: float
+    confidence: float = Field(description="1 certain; 0.5 or less a guess by name (one definition in the project"
+                                          " has that name); 0 unresolved.")
 
 
 class UsesOfSymbol(BaseModel):

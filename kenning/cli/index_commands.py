@@ -13,7 +13,7 @@ from kenning.cli.app import (
     JsonOption, RootOption, app, emit_json, open_index, open_service, run_with_progress, stderr, stdout,
 )
 from kenning.errors import InvalidInput
-from kenning.models import Symbol
+from kenning.models import GUESS_CONFIDENCE, Symbol
 
 _REPORT_KEYS = ("files_indexed", "files_unchanged", "files_skipped", "symbols", "edges", "seconds", "skipped_by_reason")
 
@@ -146,4 +146,5 @@ def _print_uses(result: dict, as_json: bool, key: str) -> None:
         stdout.print(f"{target}: {len(uses)} {key}", markup=False)
         for use in uses:
             who = use.symbol or f"({use.text}, unresolved)" if key == "callees" else use.symbol or "(module level)"
-            stdout.print(f"  {use.path}:{use.line}  {use.kind}  {who}", markup=False)
+            guess = f"  (a guess by name, confidence {use.confidence:g})" if 0 < use.confidence <= GUESS_CONFIDENCE else ""
+            stdout.print(f"  {use.path}:{use.line}  {use.kind}  {who}{guess}", markup=False)

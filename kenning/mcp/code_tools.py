@@ -91,4 +91,4 @@ def register(server: MCPServer, service: Service) -> None:
 
 
 def _use(use) -> Use:
-    return Use(symbol=use.symbol or use.text, at=f"{use.path}:{use.line}", kind=use.kind)
+    return Use(symbol=use.symbol or use.text, at=f"{use.path}:{use.line}", kind=use.kind, confidence=use.confidence)

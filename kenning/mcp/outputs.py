@@ -25,25 +25,26 @@ def compact_data(data: dict[str, Any]) -> CallToolResult:
 
 
 class IndexFreshness(BaseModel):
-    stale_files: int = Field(description="Files changed since the last index run; 0: fresh.")
+    stale_files: int = Field(description="Files changed since the last index; 0: fresh.")
     stale_paths: list[str] = Field(description="A few of them.")
     last_indexed_at: float | None = Field(description="Unix time.")
     indexing: bool = Field(description="An index run is under way.")
-    not_searchable: str | None = Field(None, description="What it has not made searchable yet.")
+    not_searchable: str | None = Field(None, description="What is not searchable yet.")
 
 
 class Use(BaseModel):
-    symbol: str = Field(description="Caller or callee; as written in the source if unresolved.")
+    symbol: str = Field(description="Caller or callee (as written if unresolved).")
     at: str = Field(description="path:line of the use.")
     kind: str
+    confidence: float = Field(description="1 certain, <=0.5 a guess by name, 0 unresolved.")
 
 
 class SymbolDetail(BaseModel):
     qualified_name: str
     kind: str
-    location: str = Field(description="path:start-end, relative to the project root.")
+    location: str = Field(description="path:start-end from the project root.")
     signature: str
-    doc: str = Field(description="First line of the docstring or leading comment.")
+    doc: str = Field(description="First line of its docstring or comment.")
     excerpt: str | None = Field(default=None, description="Source lines, only with detail='full'.")
     callers_total: int
     callers: list[Use]
