@@ -31,10 +31,11 @@ from collections import defaultdict
 from pathlib import Path
 
 import httpx
-import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_scale import KENNING, copy_packages, free_port, memory, probes  # noqa: E402
+from bench_scale import (  # noqa: E402
+    KENNING, _load as _loadavg, _percentiles, copy_packages, free_port, memory, probes,
+)
 
 DEFAULT_PACKAGES = ("sympy", "scipy", "sklearn", "networkx", "hypothesis", "pydantic", "transformers")
 MIX = (("search", 30), ("exists_code", 10), ("exists_description", 10), ("symbol", 20), ("callers", 20),
@@ -191,16 +192,6 @@ def verdict(phase: dict) -> list[str]:
     if phase["rss_growth_pct"] >= 10:
         missed.append(f"memory grew {phase['rss_growth_pct']}%")
     return missed
-
-
-def _percentiles(times: list[float]) -> dict[str, float]:
-    ms = np.array(times) * 1000
-    return {"n": len(times), "p50": round(float(np.percentile(ms, 50)), 1),
-            "p95": round(float(np.percentile(ms, 95)), 1), "p99": round(float(np.percentile(ms, 99)), 1)}
-
-
-def _loadavg() -> str:
-    return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def main() -> None:

@@ -46,6 +46,12 @@ def server_env(**extra: str) -> dict[str, str]:
     return env | {"HF_HUB_OFFLINE": "1", "KENNING_EMBED_ON_INDEX": "false", "PYTHONUNBUFFERED": "1"} | extra
 
 
+def run_kenning(*args: str, cwd: Path | None = None, **env: str) -> subprocess.CompletedProcess:
+    """`python -m kenning ARGS` as a user runs it: a real process, offline, with `env` added."""
+    return subprocess.run([sys.executable, "-m", "kenning", *args], capture_output=True, text=True, cwd=cwd,
+                          timeout=120, env=server_env(**env))
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -4,8 +4,6 @@ marked as a guess (CLI text), and carries its confidence (CLI JSON, HTTP, MCP)."
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import anyio
 from fastapi.testclient import TestClient
@@ -15,7 +13,7 @@ from kenning.api import create_app
 from kenning.mcp.server import build_server
 from kenning.service import Service
 from kenning.settings import Settings
-from serving_project import server_env
+from serving_project import run_kenning
 
 FILES = {
     "tools.py": "def tidy(text):\n    return text.strip()\n",
@@ -37,8 +35,7 @@ def test_a_guess_is_marked_and_every_use_carries_its_confidence(tmp_path):
     uses = {u.symbol: u.confidence for u in service.callers("tidy")["tools.tidy"]}
     assert uses["sure.clean"] > 0.5 >= uses["guess.shout"] > 0
 
-    run = lambda *args: subprocess.run([sys.executable, "-m", "kenning", "callers", "tidy", "--root", str(tmp_path),
-                                        *args], capture_output=True, text=True, timeout=60, env=server_env())
+    run = lambda *args: run_kenning("callers", "tidy", "--root", str(tmp_path), *args)  # noqa: E731
     lines = run().stdout.splitlines()
     assert any("guess.shout  (a guess by name, confidence 0.5)" in line for line in lines), lines
     assert not any("sure.clean" in line and "guess" in line for line in lines), lines

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 
 import pytest
 
 from conftest import copy_stdlib
+from serving_project import run_kenning
 
 SYMBOL_KEYS = {"qualified_name", "name", "kind", "language", "path", "start_line", "end_line", "signature"}
 
 
 def kenning(*args: str, cwd=None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "kenning", *args], capture_output=True, text=True, cwd=cwd, timeout=120)
+    return run_kenning(*args, cwd=cwd)
 
 
 @pytest.fixture(scope="module")

@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 
 from kenning import __version__
-from serving_project import make_project, server_env
+from serving_project import make_project, run_kenning
 
 
-def kenning(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "kenning", *args], capture_output=True, text=True, timeout=120,
-                          env=server_env())
+kenning = run_kenning
 
 
 @pytest.mark.parametrize("command", [["status"], ["search", "parse json"], ["symbol", "restock"],
@@ -55,3 +51,30 @@ def test_search_with_no_match_says_so(tmp_path):
 def test_version():
     done = kenning("--version")
     assert done.returncode == 0 and done.stdout == f"kenning {__version__}\n"
+
+
+def test_status_says_the_same_on_every_surface(tmp_path):
+    import anyio
+    from fastapi.testclient import TestClient
+    from mcp.client import Client
+
+    from kenning.api import create_app
+    from kenning.mcp.server import build_server
+    from kenning.service import Service
+    from kenning.settings import Settings
+
+    root = make_project(tmp_path)
+    assert kenning("index", str(root), "--no-embed").returncode == 0
+    cli = json.loads(kenning("status", "--root", str(root), "--json").stdout)
+    service = Service.from_settings(Settings.load(root))
+    http = TestClient(create_app(service), base_url="http://127.0.0.1").get("/stats").json()
+
+    async def over_mcp():
+        async with Client(build_server(service)) as client:
+            return (await client.call_tool("index_status", {})).structured_content
+
+    mcp = anyio.run(over_mcp)
+    service.close()
+    for key in ("files", "symbols", "embedded", "edges"):
+        assert cli[key] == http[key] == mcp[key], key
+    assert cli["stale_files"] == http["index"]["stale_files"] == mcp["index"]["stale_files"] == 0

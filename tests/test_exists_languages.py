@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,7 +14,7 @@ from fastapi.testclient import TestClient
 from kenning.api import create_app
 from kenning.service import Service
 from kenning.settings import Settings
-from serving_project import make_project
+from serving_project import make_project, run_kenning
 from test_mcp_stdio import run_session
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -148,8 +146,7 @@ def test_the_cli_takes_path_and_names_the_supported_languages(project, tmp_path)
     draft.write_text(renamed_open_shell(), encoding="utf-8")
 
     def kenning(*args):
-        return subprocess.run([sys.executable, "-m", "kenning", "exists", "--root", str(project), *args],
-                              capture_output=True, text=True, timeout=120)
+        return run_kenning("exists", "--root", str(project), *args)
 
     found = kenning("--code-file", str(draft), "--path", "src/x.js")
     assert found.returncode == 0, found.stderr

@@ -48,6 +48,7 @@ class Stats(BaseModel):
     root: str
     files: int
     symbols: int
+    embedded: int = Field(description="Symbols with a vector: semantic results are incomplete while fewer than symbols.")
     references: int
     edges: int = Field(description="References resolved to a symbol or module.")
     last_indexed_at: float | None

@@ -87,7 +87,7 @@ def register(server: MCPServer, service: Service) -> None:
         with tool_errors():
             data = service.status()
             return compact(IndexStatus(root=data["root"], files=data["files"], symbols=data["symbols"],
-                                       edges=data["edges"], index=freshness(service)))
+                                       embedded=data["embedded"], edges=data["edges"], index=freshness(service)))
 
 
 def _use(use) -> Use:

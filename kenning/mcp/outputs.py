@@ -25,7 +25,7 @@ def compact_data(data: dict[str, Any]) -> CallToolResult:
 
 
 class IndexFreshness(BaseModel):
-    stale_files: int = Field(description="Files changed since the last index; 0: fresh.")
+    stale_files: int = Field(description="Files changed since the last index.")
     stale_paths: list[str] = Field(description="A few of them.")
     last_indexed_at: float | None = Field(description="Unix time.")
     indexing: bool = Field(description="An index run is under way.")
@@ -34,7 +34,7 @@ class IndexFreshness(BaseModel):
 
 class Use(BaseModel):
     symbol: str = Field(description="Caller or callee (as written if unresolved).")
-    at: str = Field(description="path:line of the use.")
+    at: str = Field(description="path:line.")
     kind: str
     confidence: float = Field(description="1 certain, <=0.5 a guess by name, 0 unresolved.")
 
@@ -86,5 +86,6 @@ class IndexStatus(BaseModel):
     root: str
     files: int
     symbols: int
+    embedded: int
     edges: int
     index: IndexFreshness
