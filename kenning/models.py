@@ -18,7 +18,8 @@ REFERENCE_KINDS = ("call", "import", "inherit", "implement", "type",
                    "import-type", "import-main", "call-main", "inherit-main")
 IMPORT_KINDS = ("import", "import-type", "import-main")  # resolved as imports: they bind names
 # What `kenning guard` reports about a proposed change, strongest first; `guard_block_on` names some of them.
-GUARD_KINDS = ("duplicate-exact", "rule", "duplicate", "similar")
+# "simulated": a function that fakes its work; "disconnected": new code nothing in the project uses.
+GUARD_KINDS = ("duplicate-exact", "rule", "simulated", "duplicate", "similar", "disconnected")
 
 
 def _fields_of(obj) -> tuple:

@@ -99,6 +99,12 @@ class Settings(BaseSettings):
         description="Guard finding kinds that block a write (Claude Code hook) or a commit (pre-commit hook); "
                     "others are reported and allowed.",
     )
+    entry_points: list[str] = Field(
+        default_factory=list,
+        description="Names (functions, classes, or modules as dotted names or paths) something outside the "
+                    "project calls, so they are never reported as disconnected code (a plugin hook, a job a "
+                    "scheduler names).",
+    )
     guard_time_budget: float = Field(
         default=20.0, gt=0, le=3_600,
         description="Seconds one guard run (one file, or all the files of --staged or --diff) spends before it "

@@ -167,7 +167,9 @@ def test_every_verdict_is_in_the_audit_log_and_stats(tmp_path):
     service.guard("app/words.py", content=UNRELATED)
     service.record_choice(blocked["findings"][0]["query_id"], "reused")
     stats = service.search_stats()
-    assert stats["guard"] == {"checks": 2, "decisions": {"allow": 1, "block": 1}, "caught": {"duplicate-exact": 1}}
+    # Both files are new modules nothing imports yet: each is disconnected too.
+    assert stats["guard"] == {"checks": 2, "decisions": {"allow": 1, "block": 1},
+                              "caught": {"duplicate-exact": 1, "disconnected": 2}}
     assert stats["duplicates_avoided"] == 1
 
 

@@ -379,6 +379,26 @@ class IndexStore:
             paths.update(row[0] for row in rows)
         return paths
 
+    def name_uses(self, names: Iterable[str]) -> list[tuple[str, str, int]]:
+        """(name, path, line) of every reference, of any kind, whose name is one of `names`."""
+        return [tuple(row) for row in self._chunked(
+            "SELECT r.name, f.path, r.line FROM refs r JOIN files f ON f.id = r.file_id WHERE r.name IN ({})",
+            sorted(set(names)))]
+
+    def used_names(self) -> dict[str, list[tuple[str, int]]]:
+        """name -> [(path, line)] of every reference in the index: who mentions what, resolved or not."""
+        used: dict[str, list[tuple[str, int]]] = {}
+        for name, path, line in self.conn.execute(
+                "SELECT r.name, f.path, r.line FROM refs r JOIN files f ON f.id = r.file_id"):
+            used.setdefault(name, []).append((path, line))
+        return used
+
+    def import_texts(self) -> list[tuple[str, str, str | None]]:
+        """(importing path, import as written, resolved target path) of every import."""
+        return list(self.conn.execute(
+            "SELECT f.path, r.text, r.target_path FROM refs r JOIN files f ON f.id = r.file_id"
+            " WHERE r.kind IN ('import', 'import-type', 'import-main')"))
+
     def relative_imports(self) -> list[tuple[str, str]]:
         """(path, text) of every import written relative to its file ('.x', '../y')."""
         return list(self.conn.execute(

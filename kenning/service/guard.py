@@ -6,8 +6,10 @@ query; the file's imports are checked against the architecture rules. Every verd
 audit log. The caller decides what a "block" means (deny a write, fail a commit).
 
 Finding kinds, strongest first (models.GUARD_KINDS): "duplicate-exact" (the same token structure
-as an existing definition), "rule" (an import a decision forbids), "duplicate" (a near copy, or the
-same meaning, says exists), "similar" (worth a look).
+as an existing definition), "rule" (an import a decision forbids), "simulated" (a new or changed
+function that fakes its work: simulated.py), "duplicate" (a near copy, or the same meaning, says
+exists), "similar" (worth a look), "disconnected" (a new module or public definition nothing in the
+project uses: disconnected.py).
 
 A guard that ends: a duplicate finding carries the command that overrides it (`kenning choice ID
 wrote_new --reason ...`); once that is recorded, the same code (its structural fingerprint) against the
@@ -30,7 +32,9 @@ from kenning.indexer.languages import language_for_path
 from kenning.indexer.rules import RuleError
 from kenning.models import GUARD_KINDS, ParsedFile, Symbol
 from kenning.service import probe as probes
+from kenning.service.disconnected import change_disconnected
 from kenning.service.proposal import apply_patch, parse_diff
+from kenning.service.simulated import simulated_findings
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +90,7 @@ class GuardOps:
         parsed = parse_source(path, data, header_language(data) if is_header(path) else spec.name)
         findings = self._rule_breaks(parsed, notices)  # first: a few lookups, whatever the file's size
         findings += self._duplicates(parsed, before, proposed, checked, notices, deadline, budget)
+        findings += self._integration(parsed, before, proposed, origin)
         findings.sort(key=lambda f: GUARD_KINDS.index(f["kind"]))
         decision = "block" if any(f["kind"] in blocking for f in findings) else "allow"
         guard_id = self.audit.record_guard(path, origin, decision, findings)  # type: ignore[attr-defined]
@@ -154,6 +159,23 @@ class GuardOps:
                 "line": symbol.start_line, "existing": candidate["qualified_name"], "existing_at": where,
                 "score": candidate["score"], "query_id": query_id,
                 "override": f"kenning choice {query_id} wrote_new --reason '...'"}
+
+    # -- simulated and disconnected code ---------------------------------------------------------
+
+    def _integration(self, parsed: ParsedFile, before: str, proposed: str, origin: str) -> list[dict]:
+        """Simulations among the definitions the change adds or alters, and what it adds that nothing uses.
+        As a file is written (the Claude Code hook) its new function's caller is usually the next edit: only a
+        new module nothing imports is said then; a commit or a diff is judged whole."""
+        old = {}
+        if before:
+            old = {s.qualified_name: s.body_hash
+                   for s in parse_source(parsed.path, before.encode("utf-8"), parsed.language).symbols}
+        changed = {s.qualified_name for s in parsed.symbols if old.get(s.qualified_name) != s.body_hash}
+        added = {s.qualified_name for s in parsed.symbols if s.qualified_name not in old}
+        findings = simulated_findings(parsed, proposed, changed)
+        findings += change_disconnected(self.store, self.root, self.settings.entry_points,  # type: ignore[attr-defined]
+                                        parsed, proposed, not before, added, modules_only=origin == "claude-code")
+        return findings
 
     # -- rules -------------------------------------------------------------------------------
 
