@@ -13,6 +13,7 @@ from kenning.errors import KenningError
 from kenning.memory.memory_cache import Page, Row
 from kenning.models import TASK_PRIORITIES, Decision, Handoff, Task
 from kenning.service.briefing import CHARS_PER_TOKEN, Section
+from kenning.service.disconnected import project_disconnected
 from kenning.service.drift import CHECKED_STATUSES, find_drift
 
 if TYPE_CHECKING:
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 _FETCH = 200
 _SHORTEST_LINE = 40  # characters: a task or decision line is rarely shorter
 _SYMBOLS_PER_FILE = 8
+_DISCONNECTED_SHOWN = 10  # a reminder, not an audit: `kenning review` and `task done` say more
 
 
 def brief_sections(ops: MemoryOps, token_budget: int) -> tuple[str, list[Section], str | None]:
@@ -56,6 +58,7 @@ def brief_sections(ops: MemoryOps, token_budget: int) -> tuple[str, list[Section
     if since is not None:
         sections.append(_decisions(changed))
         sections.append(_code(ops, _epoch(since)))
+    sections.append(_disconnected(ops))
     sections.append(Section("problems", "Files that could not be read", [f"- {p}" for p in problems],
                             [{"problem": p} for p in problems]))
     title = f"# kenning brief for {ops.settings.root.name}" + (
@@ -114,6 +117,16 @@ def _code(ops: MemoryOps, since: float) -> Section:
         lines.append(f"- {path}" + (f": {shown}" if shown else ""))
         items.append({"path": path, "symbols": names})
     return Section("code_changed", "Code changed since the last session", lines, items, len(paths))
+
+
+def _disconnected(ops: MemoryOps) -> Section:
+    """Modules and public definitions nothing in the project uses, at most _DISCONNECTED_SHOWN of them."""
+    found = project_disconnected(ops.store, ops.settings.root, ops.settings.entry_points)
+    lines = [f"- {f.get('symbol') or f['path']} ({f['path']}:{f['line']})"
+             + (" module imported nowhere" if "symbol" not in f else " used nowhere") for f in found]
+    items = [{k: f[k] for k in ("path", "line", "symbol", "module") if k in f} for f in found]
+    return Section("disconnected", "Code nothing uses", lines[:_DISCONNECTED_SHOWN], items[:_DISCONNECTED_SHOWN],
+                   len(lines))
 
 
 def _epoch(iso: str) -> float:

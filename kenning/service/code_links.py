@@ -19,6 +19,7 @@ from kenning.indexer.stubs import is_stub
 from kenning.memory.filestore import normalize_id
 from kenning.memory.index_store import IndexStore
 from kenning.models import Symbol, Task
+from kenning.service.simulated import symbol_simulated
 
 DECISION_PREFIX = "decision:"
 _JUDGED_KINDS = ("function", "method")  # is_stub judges definitions with a body
@@ -77,7 +78,7 @@ def file_hashes(root: Path, paths: list[str]) -> dict[str, str]:
 
 
 def code_failures(store: IndexStore, root: Path, task: Task) -> list[str]:
-    """Why a task's linked code is not finished: missing or stub symbols, or an index too stale to tell."""
+    """Why a task's linked code is not finished: missing, stub or simulated symbols, or an index too stale to tell."""
     reasons: list[str] = []
     states = store.file_states()
     for link in task.links:
@@ -93,6 +94,9 @@ def code_failures(store: IndexStore, root: Path, task: Task) -> list[str]:
                 reasons.append(f"{symbol.path} changed since it was indexed; re-index it and retry")
             elif symbol.kind in _JUDGED_KINDS and (why := is_stub(definition_source(root, symbol), symbol.language)):
                 reasons.append(f"linked symbol {name} is a stub: {why}")
+                break
+            elif symbol.kind in _JUDGED_KINDS and (why := symbol_simulated(symbol, definition_source(root, symbol))):
+                reasons.append(f"linked symbol {name} is simulated: {why}")
                 break
     return list(dict.fromkeys(reasons))
 

@@ -23,6 +23,7 @@ from kenning.service import briefing
 from kenning.service.brief_sections import brief_sections
 from kenning.service.code_links import code_failures, file_hashes, files_of, resolve_link, symbols_of
 from kenning.service.decision_search import DecisionHits, DecisionSearch
+from kenning.service.disconnected import project_disconnected
 from kenning.service.drift import CHECKED_STATUSES, Drift, acknowledged_links, find_drift
 from kenning.settings import Settings
 
@@ -225,10 +226,34 @@ class MemoryOps:
         """Failures found in the code a task links: missing or stub symbols, files unchanged since it opened."""
         root = self.settings.root
         checks = code_failures(self.store, root, task)
+        checks += self._disconnected_links(task)
         unchanged = unchanged_since_opened(task, file_hashes(root, list(task.baseline.get("files") or {})))
         if unchanged:
             checks.append(unchanged)
         return checks
+
+    def _disconnected_links(self, task: Task) -> list[str]:
+        """New code the task links (in files changed since it opened) that nothing in the project uses."""
+        links = [link for link in task.links if "symbol" in link or "path" in link]
+        if not links:
+            return []
+        opened = task.baseline.get("files") or {}
+        if not opened:
+            return []  # no record of the code at opening: what is new cannot be told
+        now = file_hashes(self.settings.root, list(opened))
+        files = {f for f in files_of(self.store, links) if f not in opened or now.get(f) != opened[f]}
+        if not files:
+            return []
+        symbols = {str(link["symbol"]) for link in links if "symbol" in link}
+        paths = {str(link["path"]) for link in links if "path" in link}
+        reasons = []
+        for finding in project_disconnected(self.store, self.settings.root, self.settings.entry_points, files):
+            linked = finding.get("symbol") in symbols or any(_covers(p, {finding["path"]}) for p in paths) or (
+                "symbol" not in finding and any(s.path == finding["path"] for q in symbols
+                                                for s in symbols_of(self.store, q)))
+            if linked:
+                reasons.append(f"linked code is disconnected: {finding['message']}")
+        return reasons
 
     # --- sessions ------------------------------------------------------------------------
 
