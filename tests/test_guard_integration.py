@@ -164,3 +164,39 @@ def test_the_brief_lists_code_nothing_uses(tmp_path):
     assert "shop/warehouse.py (shop/warehouse.py:1) module imported nowhere" in brief.text
     assert "shop/orders.py" not in brief.text.split("Code nothing uses")[1]
     service.close()
+
+
+ORDERS_DIFF = """--- a/shop/catalogue.py
++++ b/shop/catalogue.py
+@@ -5,4 +5,4 @@
+ 
+ def price_of(product: str) -> float:
+     \"\"\"The unit price of a product; KeyError for one the shop does not sell.\"\"\"
+-    return PRICES[product]
++    return round(PRICES[product], 2)
+"""
+
+
+def test_review_lists_the_callers_and_the_test_that_reaches_a_changed_function(shop):
+    report = shop.review_change(ORDERS_DIFF)
+    [file] = report["files"]
+    assert file["touched"] == [{"symbol": "shop.catalogue.price_of", "change": "changed", "line": 6}]
+    [callers] = report["callers"]
+    assert [(c["symbol"], c["path"], c["kind"]) for c in callers["callers"]] == [
+        (None, "shop/orders.py", "import"), ("shop.orders.order_total", "shop/orders.py", "call")]
+    assert {"path": "tests/test_orders.py", "tests": ["tests.test_orders.test_order_total"]} in report["tests"]
+
+
+def test_review_is_the_same_on_the_cli_and_over_http(shop, tmp_path):
+    from fastapi.testclient import TestClient
+    from kenning.api.app import create_app
+
+    patch = tmp_path / "change.diff"
+    patch.write_text(ORDERS_DIFF)
+    said = CliRunner().invoke(app, ["review", "--root", str(shop.root), "--diff", str(patch), "--json"])
+    assert said.exit_code == 0, said.output
+    over_http = TestClient(create_app(shop), base_url="http://127.0.0.1").post("/review", json={"diff": ORDERS_DIFF})
+    assert over_http.status_code == 200
+    assert json.loads(said.stdout)["tests"] == over_http.json()["tests"] != []
+    text = CliRunner().invoke(app, ["review", "--root", str(shop.root), "--diff", str(patch)]).stdout
+    assert "tests to run: tests/test_orders.py::test_order_total" in text

@@ -40,3 +40,24 @@ def guard(service: ServiceDep, body: GuardIn) -> dict[str, Any]:
     """Findings on a proposed change: duplicated definitions and rule-breaking imports, and allow or block."""
     return service.guard(body.path, content=body.content, diff=body.diff, base=body.base, origin=body.origin,
                          block_on=body.block_on, time_budget=body.time_budget)
+
+
+class ChangedFile(StrictModel):
+    path: Annotated[str, Field(max_length=4_096, pattern=PROJECT_FILE_PATTERN, description="Relative to the root.")]
+    content: Text | None = Field(None, description="The file's text after the change; null when it is deleted.")
+    base: Text = Field("", description="Its text before the change; '' for a new file.")
+
+
+class ReviewIn(StrictModel):
+    diff: Text | None = Field(None, description="A unified diff, applied to the files on disk.")
+    changes: list[ChangedFile] | None = Field(None, max_length=200, description="Or the changed files themselves.")
+    block_on: list[Literal[GUARD_KINDS]] | None = Field(  # type: ignore[valid-type]
+        None, description="Finding kinds that make the decision 'block' (default: the server's guard_block_on).")
+    depth: int | None = Field(None, ge=1, le=50, description="Follow dependents this many hops at most.")
+
+
+@router.post("/review", response_model=dict[str, Any], tags=["search"])
+def review(service: ServiceDep, body: ReviewIn) -> dict[str, Any]:
+    """The impact of a change: touched symbols, their callers and dependents, the tests to run, guard findings."""
+    changes = None if body.changes is None else [c.model_dump() for c in body.changes]
+    return service.review_change(body.diff, changes, origin="api", block_on=body.block_on, depth=body.depth)

@@ -84,6 +84,7 @@ COMMAND_MODULES = (
     "kenning.cli.memory_commands",
     "kenning.cli.serve_commands",
     "kenning.cli.guard_commands",
+    "kenning.cli.review_commands",
     "kenning.cli.hooks_commands",
 )
 

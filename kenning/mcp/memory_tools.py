@@ -40,9 +40,9 @@ def register(server: MCPServer, service: Service) -> None:
                       path: Annotated[str | None, Field(
                           description="The file the code is meant for (its extension gives the language).")] = None,
                       ) -> Answer:
-        """Before writing a new function or class, ask whether the project already has one: pass what it
-        should do (description), a draft (code) and/or an intended name. Answers a verdict (exists / similar /
-        none; unknown while an index run has found nothing yet) with candidates to reuse, and a query_id."""
+        """Before writing a new function or class, ask whether the project has one: pass what it should do
+        (description), a draft (code) and/or a name. Answers a verdict (exists / similar / none; unknown
+        while an index run has found nothing yet), candidates to reuse, and a query_id."""
         with tool_errors():
             return compact_data(service.exists(code=code, description=description, name=name, limit=limit,
                                                language=language, path=path))
@@ -54,8 +54,7 @@ def register(server: MCPServer, service: Service) -> None:
                     path_prefix: Annotated[str | None, Field(description="Only files under this folder.")] = None,
                     ) -> Answer:
         """Find code by meaning or words (hybrid lexical + semantic search over symbols and files). One result
-        per file, its other matching symbols in `also`; a name as the query puts its definition first. Then
-        call get_symbol on a hit for its details."""
+        per file, its other matching symbols in `also`; a name as the query puts its definition first."""
         with tool_errors():
             return compact_data(service.search(query, limit=limit, kind=kind, path_prefix=path_prefix))
 
@@ -80,9 +79,9 @@ def register(server: MCPServer, service: Service) -> None:
         acknowledged_by: Annotated[str | None, Field(
             description="Your name: its drifted code was reviewed; briefs stop reporting it.")] = None,
     ) -> Answer:
-        """Record an architectural or design decision (why something is the way it is) in the project's
-        decision log, a Markdown file in the repo; or change one (decision_id): accept or reject a proposal,
-        supersede it, acknowledge its drift. Its rules apply only while it is accepted."""
+        """Record a design decision (why something is the way it is) as a Markdown file in the repo's
+        decision log, or change one (decision_id): accept, reject, supersede, acknowledge drift. Its rules
+        apply while it is accepted."""
         with tool_errors():
             if decision_id is not None:
                 _only_with_id("decision_id", title=title, context=context, decision=decision,
@@ -161,9 +160,8 @@ def register(server: MCPServer, service: Service) -> None:
                       force: Annotated[bool, Field(description="Close although checks fail; needs reason.")] = False,
                       reason: Annotated[str | None, Field(
                           description="Why the failing checks do not apply (recorded in the task).")] = None) -> Answer:
-        """Close a task. kenning first checks that every acceptance item is ticked, its dependencies are done,
-        and its linked code exists, is not a stub and changed since the task opened; if any check fails the
-        task stays open and the error lists each one."""
+        """Close a task if its acceptance items are ticked, its dependencies done, and its linked code exists,
+        changed since it opened, and is not a stub, simulated or unused; else the error lists each failure."""
         with tool_errors():
             try:
                 task = service.complete_task(task_id, force=force, reason=reason)

@@ -1,4 +1,4 @@
-"""MCP tools over architecture rules and the record of reuse choices."""
+"""MCP tools over architecture rules, the impact of a change, and the record of reuse choices."""
 
 from __future__ import annotations
 
@@ -26,6 +26,12 @@ def register(server: MCPServer, service: Service) -> None:
         allow them. Violations name the rule and the decision behind it; an empty list means go ahead."""
         with tool_errors():
             return compact_data(service.check_architecture(path, imports).public())
+
+    @tool(server, read_only=True)
+    def review_change(diff: Annotated[str, Field(description="A unified diff.")]) -> Answer:
+        """Before a commit: what a diff touches, its callers, the tests to run, the guard's findings."""
+        with tool_errors():
+            return compact_data(service.review_change(diff, origin="api"))
 
     @tool(server, read_only=False)
     def record_choice(query_id: Annotated[str, Field(min_length=1, max_length=100,

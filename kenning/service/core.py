@@ -14,6 +14,7 @@ from kenning.indexer.centrality import pagerank_ranks
 from kenning.memory.audit import AuditLog
 from kenning.memory.index_store import IndexStore
 from kenning.models import IndexReport, Reference, Symbol
+from kenning.service.change_review import ChangeReviewOps
 from kenning.service.context import ContextOps
 from kenning.service.freshness import FreshnessOps
 from kenning.service.guard import GuardOps
@@ -56,7 +57,7 @@ class _Cached:
     symbols: int = 0
 
 
-class Service(FreshnessOps, ContextOps, SearchOps, MemoryOps, RulesOps, GuardOps):
+class Service(FreshnessOps, ContextOps, SearchOps, MemoryOps, RulesOps, GuardOps, ChangeReviewOps):
     def __init__(self, settings: Settings, store: IndexStore, audit: AuditLog | None = None) -> None:
         self.settings = settings
         self.store = store
