@@ -88,6 +88,48 @@ def python_simulations(source: str) -> list[Simulation]:
     return found
 
 
+def python_replaced(before: str, after: str) -> list[Simulation]:
+    """Functions whose working body a change replaced with a canned answer: before, the function called
+    something and used its parameters; after, it only returns a literal that ignores them."""
+    try:
+        old_tree, new_tree = ast.parse(before), ast.parse(after)
+    except (SyntaxError, ValueError):
+        return []
+    old = {path: node for node, path in _paths(old_tree)}
+    found = []
+    for node, path in _paths(new_tree):
+        previous = old.get(path)
+        returned = _only_return(_effective_body(node.body))
+        if previous is None or returned is None or not _is_data_literal(returned):
+            continue
+        if isinstance(returned, ast.Constant) and returned.value is None:
+            continue
+        calls = [n for n in _own_nodes(previous) if isinstance(n, ast.Call)]
+        used_before = set(_parameters(previous)) - set(_unused_parameters(previous))
+        if not calls or not used_before or set(_parameters(node)) - set(_unused_parameters(node)):
+            continue
+        lines = (previous.end_lineno or previous.lineno) - previous.lineno
+        found.append(Simulation(node.name, node.lineno, returned.lineno,
+                                f"the change replaced its {lines}-line body, which used {', '.join(sorted(used_before))},"
+                                f" with `return {_shorten(ast.unparse(returned), 50)}`"))
+    return found
+
+
+def _paths(tree: ast.AST):
+    """(function, 'Class.method' style path) for every def, nested ones included."""
+    stack: list[tuple[ast.AST, str]] = [(tree, "")]
+    while stack:
+        node, prefix = stack.pop()
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                path = f"{prefix}.{child.name}" if prefix else child.name
+                if not isinstance(child, ast.ClassDef):
+                    yield child, path
+                stack.append((child, path))
+            else:
+                stack.append((child, prefix))
+
+
 def python_definition_simulated(definition: str) -> str | None:
     """Why one Python definition (its own text, decorators included or not) fakes its work, or None."""
     found = python_simulations(textwrap.dedent(definition))

@@ -172,7 +172,7 @@ class GuardOps:
                    for s in parse_source(parsed.path, before.encode("utf-8"), parsed.language).symbols}
         changed = {s.qualified_name for s in parsed.symbols if old.get(s.qualified_name) != s.body_hash}
         added = {s.qualified_name for s in parsed.symbols if s.qualified_name not in old}
-        findings = simulated_findings(parsed, proposed, changed)
+        findings = simulated_findings(parsed, proposed, changed, before)
         findings += change_disconnected(self.store, self.root, self.settings.entry_points,  # type: ignore[attr-defined]
                                         parsed, proposed, not before, added, modules_only=origin == "claude-code")
         return findings

@@ -10,7 +10,7 @@ import re
 from pathlib import PurePosixPath
 from typing import Any
 
-from kenning.indexer.simulation import python_definition_simulated, python_simulations
+from kenning.indexer.simulation import python_definition_simulated, python_replaced, python_simulations
 from kenning.models import ParsedFile, Symbol
 from kenning.service.search_results import is_test_path
 
@@ -26,13 +26,18 @@ def judged(path: str) -> bool:
     return not (is_test_path(path) or _NOT_PRODUCT.search(path) or PurePosixPath(path).name in _NOT_PRODUCT_FILES)
 
 
-def simulated_findings(parsed: ParsedFile, text: str, changed: set[str] | None = None) -> list[dict[str, Any]]:
-    """A finding per function in the file that fakes its work; `changed` limits them to those qualified names."""
+def simulated_findings(parsed: ParsedFile, text: str, changed: set[str] | None = None, before: str = ""
+                       ) -> list[dict[str, Any]]:
+    """A finding per function in the file that fakes its work; `changed` limits them to those qualified names.
+    With the text `before` the change, a working body replaced by a canned answer is one too."""
     if parsed.language != "python" or not judged(parsed.path):
         return []
     symbols = {(s.start_line, s.name): s for s in parsed.symbols}
     findings = []
-    for sim in python_simulations(text):
+    simulations = {(s.line, s.name): s for s in python_simulations(text)}
+    for sim in python_replaced(before, text) if before else ():
+        simulations.setdefault((sim.line, sim.name), sim)
+    for sim in sorted(simulations.values(), key=lambda s: s.line):
         symbol = symbols.get((sim.line, sim.name))
         qualified = symbol.qualified_name if symbol is not None else sim.name
         if changed is not None and qualified not in changed:
