@@ -39,8 +39,8 @@ from tree_sitter import QueryCursor  # noqa: E402
 
 from kenning.indexer.extract import parse_source  # noqa: E402
 from kenning.indexer.languages import compiled, new_parser  # noqa: E402
-from kenning.memory import search_rows  # noqa: E402
-from kenning.memory.index_store import DB_NAME, IndexStore  # noqa: E402
+from kenning.store import search_rows  # noqa: E402
+from kenning.store.index_store import DB_NAME, IndexStore  # noqa: E402
 
 # Tables a cold index fills, in an order that writes every parent row before its children.
 CODE_TABLES = ("files", "symbols", "refs")

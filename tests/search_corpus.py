@@ -13,7 +13,7 @@ from pathlib import Path
 from conftest import copy_stdlib
 
 from kenning.service import Service
-from kenning.service.search_index import parts_for
+from kenning.service.search_preparation import parts_for
 from kenning.settings import Settings
 
 CORPUS = ("json", "textwrap.py", "shlex.py", "fnmatch.py", "colorsys.py")

@@ -6,7 +6,7 @@ import pytest
 from search_corpus import exists_top, function_source, renamed, shared_service
 
 from kenning.indexer.fingerprint import shape, tokenize
-from kenning.memory import minhash
+from kenning.store import minhash
 from kenning.service.fusion import ranked_scores
 
 _NAMES = "alpha beta gamma delta epsilon zeta eta theta".split()

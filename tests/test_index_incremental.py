@@ -196,7 +196,7 @@ def _files_in(database: Path) -> int:
 
 def test_a_second_writer_waits_or_steps_aside(project):
     from kenning.errors import IndexBusy
-    from kenning.memory.index_store import writer_lock
+    from kenning.store.index_store import writer_lock
 
     with writer_lock(project.store.index_dir, timeout=1):
         assert project.index_unless_busy() is None  # the watcher's way: skip, try again later

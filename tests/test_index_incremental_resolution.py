@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from kenning.memory.index_store import IndexStore
+from kenning.store.index_store import IndexStore
 from kenning.service import indexing
 from kenning.service.indexing import run_index
 from kenning.settings import Settings

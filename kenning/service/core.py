@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 from kenning.errors import Ambiguous, InvalidInput, NotFound
 from kenning.indexer import graph as graphs
 from kenning.indexer.centrality import pagerank_ranks
-from kenning.memory.audit import AuditLog
-from kenning.memory.index_store import IndexStore
+from kenning.store.audit import AuditLog
+from kenning.store.index_store import IndexStore
 from kenning.models import IndexReport, Reference, Symbol
 from kenning.service.context import ContextOps
 from kenning.service.freshness import FreshnessOps

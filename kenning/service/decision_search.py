@@ -18,15 +18,15 @@ import threading
 from dataclasses import dataclass
 
 from kenning.errors import ConfigError, StorageError
-from kenning.memory import search_tables as tables
+from kenning.store import search_tables as tables
 from kenning.memory.cache_refresh import CLOSED_DECISIONS
-from kenning.memory.embeddings import TEXT_LIMIT, text_hash
-from kenning.memory.index_store import IndexStore
+from kenning.store.embedded_text import TEXT_LIMIT, text_hash
+from kenning.store.index_store import IndexStore
 from kenning.memory.memory_cache import MemoryCache, MemoryView
-from kenning.memory.vector_store import VectorStore, collection_name
+from kenning.store.vector_store import VectorStore, collection_name
 from kenning.models import Decision, Problem
 from kenning.service.fusion import WEIGHTS, fuse
-from kenning.service.search_index import parts_for
+from kenning.service.search_preparation import parts_for
 from kenning.settings import Settings
 
 log = logging.getLogger(__name__)

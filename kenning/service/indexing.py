@@ -15,10 +15,10 @@ from kenning.indexer.header_language import is_header
 from kenning.indexer.pipeline import Skipped, Unchanged, jobs_for, parse_many
 from kenning.indexer.resolve import Resolver
 from kenning.indexer.walker import BAD_IGNORE_LINE, walk
-from kenning.memory import lexical, search_rows
-from kenning.memory.index_store import IndexStore, writer_lock
+from kenning.store import lexical, search_rows
+from kenning.store.index_store import IndexStore, writer_lock
 from kenning.models import IndexReport, ParsedFile, Reference
-from kenning.service.search_index import prepare_search
+from kenning.service.search_preparation import prepare_search
 from kenning.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ from typing import Any
 from kenning.errors import Conflict, InvalidInput
 from kenning.indexer.rules import RuleError, parse_rules
 from kenning.memory.decisions import DecisionLog
-from kenning.memory.index_store import IndexStore
+from kenning.store.index_store import IndexStore
 from kenning.memory.memory_cache import MemoryCache, Page
 from kenning.memory.sessions import SessionLog
 from kenning.memory.tasks import TaskBoard, unchanged_since_opened

@@ -5,7 +5,7 @@ identifiers, signatures, docstrings and body words), dense (cosine in Chroma) an
 prior, graph centrality (fusion.py has the tuned weights); a query that is exactly a symbol's
 name (or a dotted path to it) puts that definition first, ahead of tests. Files are results too (kind
 "module": path, module doc, top-level names; indexer/module_units.py), and results come one per file
-(search_results.py).
+(result_grouping.py).
 """
 
 from __future__ import annotations
@@ -13,16 +13,16 @@ from __future__ import annotations
 from typing import Any
 
 from kenning.errors import InvalidInput, NotFound
-from kenning.memory import audit, lexical
-from kenning.memory import search_tables as tables
-from kenning.memory.index_store import writer_lock
+from kenning.store import audit, lexical
+from kenning.store import search_tables as tables
+from kenning.store.index_store import writer_lock
 from kenning.models import SYMBOL_KINDS
-from kenning.service import probe as probes
-from kenning.service import probe_language
-from kenning.service import search_results as results
+from kenning.service import exists as probes
+from kenning.service import exists_language as probe_language
+from kenning.service import result_grouping as results
 from kenning.service.freshness import not_searchable
 from kenning.service.fusion import ranked_scores
-from kenning.service.search_index import SearchParts, embed_pending, parts_for, prepare_texts
+from kenning.service.search_preparation import SearchParts, embed_pending, parts_for, prepare_texts
 
 MAX_QUERY_CHARS = 2_000
 MAX_LIMIT = 100
@@ -63,7 +63,7 @@ class SearchOps:
 
     def search(self, query: str, limit: int = 10, kind: str | None = None, path_prefix: str | None = None,
                language: str | None = None, group: bool = True) -> dict[str, Any]:
-        """The best `limit` matches; with `group`, one result per file (search_results.by_file)."""
+        """The best `limit` matches; with `group`, one result per file (result_grouping.by_file)."""
         query = _check_text(query, "a search query")
         limit = _check_limit(limit)
         if kind is not None and kind not in SYMBOL_KINDS:

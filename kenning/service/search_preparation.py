@@ -1,7 +1,7 @@
 """After an index run: prepare new symbols for search, then embed them (or leave that for later).
 
 Preparing stores the text a symbol is embedded as, its body words in the lexical index and its
-near-clone bands; the indexer's workers compute these while parsing (memory/search_rows.py), so
+near-clone bands; the indexer's workers compute these while parsing (store/search_rows.py), so
 here it only catches symbols indexed without them, reading each of their files once. Embedding is the slow part; it
 commits in chunks, so search uses what is done, and a run killed midway resumes where it
 stopped. Texts already embedded (cache keyed by model variant and text hash) are never re-encoded.
@@ -16,11 +16,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import groupby
 
-from kenning.memory import lexical, minhash, search_rows
-from kenning.memory import search_tables as tables
-from kenning.memory.embeddings import Embedder, embedding_text, text_hash
-from kenning.memory.index_store import IndexStore
-from kenning.memory.vector_store import VectorStore, collection_name
+from kenning.store import lexical, minhash, search_rows
+from kenning.store import search_tables as tables
+from kenning.embedding.encoder import Embedder
+from kenning.store.embedded_text import embedding_text, text_hash
+from kenning.store.index_store import IndexStore
+from kenning.store.vector_store import VectorStore, collection_name
 from kenning.settings import Settings
 
 log = logging.getLogger(__name__)

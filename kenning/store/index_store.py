@@ -16,8 +16,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from kenning.errors import IndexBusy, StorageError
-from kenning.memory import lexical, search_rows, search_tables
-from kenning.memory.schema import MIGRATIONS, SCHEMA_VERSION
+from kenning.store import lexical, search_rows, search_tables
+from kenning.store.schema import MIGRATIONS, SCHEMA_VERSION
 from kenning.models import FileRecord, ParsedFile, Reference, Symbol
 
 log = logging.getLogger(__name__)

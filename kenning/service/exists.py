@@ -29,9 +29,9 @@ from kenning.errors import InvalidInput
 from kenning.indexer.extract import parse_source
 from kenning.indexer.fingerprint import fingerprint, shape, tokenize
 from kenning.indexer.languages import language_named
-from kenning.memory import lexical, minhash, search_rows
-from kenning.memory import search_tables as tables
-from kenning.memory.embeddings import embedding_text
+from kenning.store import lexical, minhash, search_rows
+from kenning.store import search_tables as tables
+from kenning.store.embedded_text import embedding_text
 from kenning.service.fusion import DATA_FACTOR, DATA_KINDS, WEIGHTS, fuse
 
 MAX_CODE_BYTES = 1_000_000

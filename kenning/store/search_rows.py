@@ -14,8 +14,8 @@ from collections.abc import Iterable, Sequence
 from itertools import chain
 from typing import NamedTuple
 
-from kenning.memory import lexical, minhash
-from kenning.memory.embeddings import embedding_text, text_hash
+from kenning.store import lexical, minhash
+from kenning.store.embedded_text import embedding_text, text_hash
 from kenning.models import ParsedFile
 
 # Bump when a row's content changes for the same file: older indexes are then re-parsed in full.
