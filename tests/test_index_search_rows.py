@@ -39,7 +39,7 @@ def test_rows_from_the_workers_equal_those_prepared_from_the_files(tmp_path):
     assert len(from_workers[0]) == len(from_workers[1]) == report.symbols
     assert any(body for *_, body in from_workers[0]) and from_workers[2]
 
-    with service.store.transaction() as conn:
+    with service.store.sql_transaction() as conn:
         conn.execute("DELETE FROM symbol_texts")
         conn.execute("DELETE FROM symbol_bands")
         conn.execute("UPDATE symbols_fts SET body = ''")

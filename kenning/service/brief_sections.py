@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Protocol
 from kenning.errors import KenningError
 from kenning.memory.memory_cache import MemoryCache, Page, Row
 from kenning.memory.sessions import SessionLog
-from kenning.models import TASK_PRIORITIES, Decision, Handoff, Task
-from kenning.service.briefing import CHARS_PER_TOKEN, Section
+from kenning.models import CHARS_PER_TOKEN, TASK_PRIORITIES, Decision, Handoff, Task
+from kenning.service.briefing import Section
 from kenning.service.drift import CHECKED_STATUSES, find_drift
 
 if TYPE_CHECKING:

@@ -15,10 +15,10 @@ from kenning.indexer.header_language import is_header
 from kenning.indexer.pipeline import Skipped, Unchanged, jobs_for, parse_many
 from kenning.indexer.resolve import Resolver
 from kenning.indexer.walker import BAD_IGNORE_LINE, walk
-from kenning.store import lexical, search_rows
+from kenning.store import search_rows
 from kenning.store.index_store import IndexStore, writer_lock
 from kenning.models import IndexReport, ParsedFile, Reference
-from kenning.service.search_preparation import prepare_search
+from kenning.service.search_preparation import LazyParts, SearchParts, prepare_search
 from kenning.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -42,8 +42,10 @@ def made_by_another_extractor(store: IndexStore) -> bool:
 
 
 def run_index(
-    settings: Settings, store: IndexStore, progress: Progress | None = None, lock_timeout: float = 300
+    settings: Settings, store: IndexStore, progress: Progress | None = None, lock_timeout: float = 300,
+    parts: Callable[[], SearchParts] | None = None,
 ) -> IndexReport:
+    """`parts`: the model and vector store to embed with (default: the settings', loaded if needed)."""
     started = time.perf_counter()
     report = IndexReport()
     with writer_lock(store.index_dir, lock_timeout), store.large_cache():
@@ -118,12 +120,12 @@ def run_index(
                 _resolve_changed(store, before)
             else:
                 _resolve_stored(store)
-        with store.transaction() as conn:
-            store.set_meta(conn, "last_indexed_at", str(time.time()))
-            store.set_meta(conn, _EXTRACTOR, _DERIVED_VERSION)  # only now: a killed run re-parses again
-            store.set_meta(conn, _HEADER_LEAN, lean)
+        with store.transaction() as writes:
+            writes.set_meta("last_indexed_at", str(time.time()))
+            writes.set_meta(_EXTRACTOR, _DERIVED_VERSION)  # only now: a killed run re-parses again
+            writes.set_meta(_HEADER_LEAN, lean)
         # Rows written without search rows get them here; embedding (unless deferred) reports on `progress`.
-        prepare_search(settings, store, progress)
+        prepare_search(settings, store, parts or LazyParts(settings), progress)
         counts = store.counts()
     report.files_skipped = sum(n for reason, n in report.skipped_by_reason.items() if reason != BAD_IGNORE_LINE)
     report.symbols = counts["symbols"]
@@ -135,12 +137,12 @@ def run_index(
 def _write_batch(
     store: IndexStore, parsed: list[ParsedFile], touched: list[tuple[str, int]], dropped: list[str], dirty: bool
 ) -> None:
-    with store.transaction() as conn:
-        store.delete_files(conn, dropped)
-        store.write_files(conn, parsed)
-        store.touch_files(conn, touched)
+    with store.transaction() as writes:
+        writes.delete_files(dropped)
+        writes.write_files(parsed)
+        writes.touch_files(touched)
         if dirty:
-            store.set_meta(conn, _DIRTY, "1")
+            writes.set_meta(_DIRTY, "1")
 
 
 class _ColdLoad:
@@ -156,8 +158,8 @@ class _ColdLoad:
     def __enter__(self) -> "_ColdLoad":
         with ExitStack() as load:
             load.enter_context(self.store.foreign_keys_unchecked())  # each file's rows follow the file's
-            self.conn = load.enter_context(self.store.transaction())
-            self.deferred = load.enter_context(self.store.indexes_deferred(self.conn))
+            self.writes = load.enter_context(self.store.transaction())
+            self.deferred = load.enter_context(self.writes.indexes_deferred())
             self._load = load.pop_all()
         return self
 
@@ -166,7 +168,7 @@ class _ColdLoad:
 
     def add(self, file: ParsedFile) -> ParsedFile:
         """Write the file but its references; returns what resolving them needs."""
-        self.file_ids.update(self.store.write_files(self.conn, [file], fresh=True, references=False))
+        self.file_ids.update(self.writes.write_files([file], fresh=True, references=False))
         return replace(file, enrichment=None)
 
     def finish(self, parsed: list[ParsedFile]) -> None:
@@ -177,10 +179,10 @@ class _ColdLoad:
             # Meanwhile, the other tables' indexes: SQLite builds them without holding the GIL,
             # so this runs on the second core while resolution runs in Python.
             self.deferred.rebuild(("symbols", "symbol_texts", "symbol_bands"))
-            lexical.optimize(self.conn)
+            self.writes.optimize_lexical()
             for file, references in zip(parsed, resolving):
-                self.store.write_references(self.conn, self.file_ids[file.path], references)
-        self.store.set_meta(self.conn, _EXTRACTOR, _DERIVED_VERSION)  # with the rows it describes
+                self.writes.write_references(self.file_ids[file.path], references)
+        self.writes.set_meta(_EXTRACTOR, _DERIVED_VERSION)  # with the rows it describes
 
 
 def _resolve_stored(store: IndexStore) -> None:
@@ -196,9 +198,9 @@ def _store_resolutions(store: IndexStore, resolver: Resolver, numbered: list[tup
         for (ref_id, before), after in zip(numbered, resolved)
         if (before.target, before.target_path, before.confidence) != (after.target, after.target_path, after.confidence)
     ]
-    with store.transaction() as conn:
-        store.write_resolutions(conn, updates)
-        store.set_meta(conn, _DIRTY, "0")
+    with store.transaction() as writes:
+        writes.write_resolutions(updates)
+        writes.set_meta(_DIRTY, "0")
     log.debug("resolution changed %d of %d references", len(updates), len(numbered))
 
 
