@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal, get_args
+from typing import Any, Literal, NamedTuple, get_args
 
 # Symbol kinds kenning reports, whatever the language calls them.
 SYMBOL_KINDS = (
@@ -84,6 +84,18 @@ class Reference:
         return (Reference, _fields_of(self))
 
 
+class SearchRow(NamedTuple):
+    """What search keeps per symbol beyond the index's rows (store/search_rows.py). A tuple: tens of
+    thousands cross from the parser workers, and tuples pickle fast."""
+
+    text_hash: str
+    text: str
+    name_terms: str
+    signature_terms: str
+    body_terms: str
+    bands: tuple[int, ...]
+
+
 @dataclass(frozen=True, slots=True)
 class ParsedFile:
     """Everything the indexer extracts from one file."""
@@ -98,9 +110,9 @@ class ParsedFile:
     references: tuple[Reference, ...] = ()
     parse_errors: int = 0  # syntax-error nodes tree-sitter recovered from
     decode_errors: bool = False  # the bytes were not valid UTF-8
-    # What the service's per-file hook (see indexer.pipeline.parse_many) computed from the file in
-    # the worker that parsed it; opaque to the indexer, one entry per symbol.
-    enrichment: tuple | None = None
+    # Each symbol's search rows, computed in the worker that parsed the file (the service hands
+    # indexer.pipeline.parse_many store/search_rows.for_file); None until then, and once written.
+    search_rows: tuple[SearchRow, ...] | None = None
     unit: "ModuleUnit | None" = None  # the file as one search result (indexer/module_units.py)
 
 

@@ -16,7 +16,7 @@ from kenning.api.errors import ERROR_RESPONSES
 from kenning.api.schemas import StrictModel
 from kenning.errors import CompletionRefused
 from kenning.models import DECISION_ID_PATTERN, SYMBOL_KINDS, DecisionStatus, NewDecisionStatus, SettableTaskStatus, TaskPriority, TaskStatus
-from kenning.service.exists_language import PROBE_LANGUAGES
+from kenning.service import PROBE_LANGUAGES
 
 router = APIRouter(responses=ERROR_RESPONSES)
 Json = dict[str, Any]

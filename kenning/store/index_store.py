@@ -272,12 +272,14 @@ class IndexStore:
             "SELECT s.qualified_name, s.name FROM symbols s JOIN files f ON f.id = s.file_id WHERE f.path IN ({})",
             list(paths))
 
-    def symbols_keyed(self, column: str, values: Iterable[str]) -> list[tuple[int, str, str, str]]:
-        """(id, name, qualified_name, path) of symbols whose `column` ('name' or 'qualified_name') is in values."""
-        assert column in ("name", "qualified_name")
-        return self._chunked(
-            "SELECT s.id, s.name, s.qualified_name, f.path FROM symbols s JOIN files f ON f.id = s.file_id"
-            f" WHERE s.{column} IN ({{}})", list(values))
+    def symbols_with_keys(self, qualified_names: Iterable[str], names: Iterable[str]) -> list[Symbol]:
+        """Every symbol whose qualified name or short name is among these, in id order (the order
+        `symbols_for_resolution` gives), with only what resolution reads."""
+        select = ("SELECT s.id, s.qualified_name, s.name, s.kind, s.language, f.path, s.start_line, s.end_line,"
+                  " '', '', s.parent FROM symbols s JOIN files f ON f.id = s.file_id WHERE s.{} IN ({{}})")
+        rows = {row[0]: row[1:] for column, values in (("qualified_name", qualified_names), ("name", names))
+                for row in self._chunked(select.format(column), list(values))}
+        return [_symbol(rows[sid]) for sid in sorted(rows)]
 
     def symbols_for_resolution(self) -> list[Symbol]:
         """Every symbol in id order, with only what resolution reads (no docstring, body or shape)."""

@@ -76,12 +76,12 @@ class Writes:
                   s.signature, s.docstring, s.parent, s.body_hash, s.fingerprint, s.shape)
                  for sid, s in zip(ids, file.symbols)],
             )
-            if file.enrichment is None:
+            if file.search_rows is None:
                 lexical.insert_rows(conn, [(sid, s.name, s.qualified_name, s.signature, s.docstring)
                                       for sid, s in zip(ids, file.symbols)])
             else:
                 search_rows.write(conn, [(sid, s.docstring, row)
-                                         for sid, s, row in zip(ids, file.symbols, file.enrichment)])
+                                         for sid, s, row in zip(ids, file.symbols, file.search_rows)])
             if references:
                 self.write_references(file_id, file.references)
         return file_ids
