@@ -17,7 +17,7 @@ from kenning.indexer import graph as graphs
 from kenning.indexer.extract import parse_source
 from kenning.indexer.languages import language_for_path
 from kenning.service.proposal import apply_patch, parse_diff
-from kenning.service.search_results import is_test_path
+from kenning.service.result_grouping import is_test_path
 
 MAX_DEPENDENTS = 50  # listed; the total is always given
 MAX_CALLERS = 20  # per touched symbol

@@ -21,7 +21,7 @@ from kenning.memory.tasks import TaskBoard, unchanged_since_opened
 from kenning.models import DECISION_STATUSES, TASK_STATUSES, Decision, Handoff, Problem, Task
 from kenning.service import briefing
 from kenning.service.brief_sections import brief_sections
-from kenning.service.code_links import code_failures, file_hashes, files_of, resolve_link
+from kenning.service.code_links import code_failures, file_hashes, files_of, resolve_link, symbols_of
 from kenning.service.decision_search import DecisionHits, DecisionSearch
 from kenning.service.disconnected import project_disconnected
 from kenning.service.drift import CHECKED_STATUSES, Drift, acknowledged_links, find_drift
@@ -240,9 +240,9 @@ class MemoryOps:
         paths = {str(link["path"]) for link in links if "path" in link}
         reasons = []
         for finding in project_disconnected(self.store, self.settings.root, self.settings.entry_points, files):
-            linked = finding.get("symbol") in symbols or any(_covers(p, {finding["path"]}) for p in paths) or (
-                "symbol" not in finding and any(s.path == finding["path"] for q in symbols
-                                                for s in symbols_of(self.store, q)))
+            # A linked symbol that nothing uses, or anything disconnected in a linked file or folder.
+            linked = finding.get("symbol") in symbols or any(
+                finding["path"] == p or (p.endswith("/") and finding["path"].startswith(p)) for p in paths)
             if linked:
                 reasons.append(f"linked code is disconnected: {finding['message']}")
         return reasons

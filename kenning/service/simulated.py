@@ -12,7 +12,7 @@ from typing import Any
 
 from kenning.indexer.simulation import python_definition_simulated, python_replaced, python_simulations
 from kenning.models import ParsedFile, Symbol
-from kenning.service.search_results import is_test_path
+from kenning.service.result_grouping import is_test_path
 
 SEVERITY = "high"
 # Folders whose code is not the product: samples and scaffolding may stand in for real work.
