@@ -9,7 +9,8 @@ kenning.toml edited since the server started) hands the same input to the full `
 shares this module's reading of events and wording of answers, so both paths answer alike.
 
 Claude Code gives a hook 60 s (the installed hook says so): a hook's guard gets at most HOOK_GUARD_BUDGET
-seconds, and a server that has not answered by HOOK_DEADLINE lets the write through with a note.
+seconds (the editor waits on it), and a server that has not answered by HOOK_DEADLINE lets the write
+through with a note.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from kenning.errors import InvalidInput
 
 HOOK_TIMEOUT = 60  # seconds Claude Code waits for the hook (hook_install writes it into the hook)
 HOOK_DEADLINE = HOOK_TIMEOUT - 5  # the hook's own answer, whatever the server does
-HOOK_GUARD_BUDGET = 40.0  # a hook's guard_time_budget at most: parsing and answering need the rest
+HOOK_GUARD_BUDGET = 8.0  # a hook's guard_time_budget at most: the editor waits on it (a 1 MB file in under 10 s)
 MAX_EVENT_BYTES = 2_000_000  # a Write of the largest text the guard takes (1 MB), JSON-escaped
 # Settings' defaults for the three settings read here (a test keeps them equal to Settings').
 DEFAULT_BLOCK_ON: tuple[str, ...] = ()
