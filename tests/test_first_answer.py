@@ -27,7 +27,7 @@ def status_text(root) -> str:
 
 
 def test_search_answers_while_embedding_then_with_everything_embedded(tmp_path):
-    root = copy_stdlib(tmp_path / "never_indexed", "json", "email", "textwrap.py", "difflib.py")
+    root = copy_stdlib(tmp_path / "never_indexed", "json", "textwrap.py", "difflib.py")
     env = server_env()
     del env["KENNING_EMBED_ON_INDEX"]  # the default: embed, here in the background
     params = StdioServerParameters(command=sys.executable, args=["-m", "kenning", "mcp", "--root", str(root)],

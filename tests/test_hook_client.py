@@ -234,3 +234,24 @@ def test_installed_hooks_call_the_client_and_an_older_install_is_replaced(root, 
     assert done.returncode == 0 and "textwrap.dedent" in done.stdout
     hook_install.uninstall_claude(project)
     assert not settings_file.exists()
+
+
+def test_an_older_kenning_pre_commit_hook_is_rewritten_in_place_not_kept_as_the_users(tmp_path):
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    project = tmp_path / "repo"
+    project.mkdir()
+    git(project, "init", "-q")
+    hook = project / ".git" / "hooks" / "pre-commit"
+    older = f"#!/bin/sh\nexec {sys.executable} -m kenning guard --staged --root {project}\n"
+    hook.parent.mkdir(parents=True, exist_ok=True)
+    hook.write_text(older)
+    (project / ".kenning").mkdir()
+    (project / ".kenning" / "hooks.json").write_text(json.dumps(
+        {"git": {"hook": str(hook), "script": older, "moved_aside": False}}))
+    changes = hook_install.install_git(project)
+    assert any("replaced the older kenning hook" in c for c in changes)
+    assert "-m kenning.cli.hook_client git --root" in hook.read_text()
+    assert not hook.with_name("pre-commit" + hook_install.PREVIOUS_SUFFIX).exists()
+    hook_install.uninstall_git(project)
+    assert not hook.exists()
