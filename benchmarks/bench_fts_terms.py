@@ -21,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from bench_scale import probes  # noqa: E402
 
-from kenning.memory import lexical  # noqa: E402
+from kenning.store import lexical  # noqa: E402
 
 WEIGHTS = "6.0, 2.0, 1.5, 1.0"  # lexical._WEIGHTS, the ranking kenning uses
 

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import sqlite3
 import sys
 import tempfile
 import time
@@ -39,8 +38,9 @@ from tree_sitter import QueryCursor  # noqa: E402
 
 from kenning.indexer.extract import parse_source  # noqa: E402
 from kenning.indexer.languages import compiled, new_parser  # noqa: E402
-from kenning.memory import search_rows  # noqa: E402
-from kenning.memory.index_store import DB_NAME, IndexStore  # noqa: E402
+from kenning.store import search_rows  # noqa: E402
+from kenning.store.index_store import DB_NAME, IndexStore  # noqa: E402
+from kenning.store.writes import Writes  # noqa: E402
 
 # Tables a cold index fills, in an order that writes every parent row before its children.
 CODE_TABLES = ("files", "symbols", "refs")
@@ -88,7 +88,7 @@ def store_seconds(finished: Path, workdir: Path, tables: tuple[str, ...], lexica
     conn.execute("ATTACH DATABASE ? AS done", (str(finished),))
     counts = {table: conn.execute(f"SELECT count(*) FROM done.{table}").fetchone()[0] for table in tables}
     started = time.process_time()
-    with store.transaction() as tx, store.indexes_deferred(tx):
+    with store.sql_transaction() as tx, Writes(tx, store.path).indexes_deferred():
         for table in tables:
             tx.execute(f"INSERT INTO main.{table} SELECT * FROM done.{table}")
         if lexical_rows:

@@ -35,10 +35,10 @@ from bench_search import _load
 from repo_corpora import CORPORA, QUERY_KINDS, STRIP_VERSION, Corpus, MissingCorpus, Query, prepare, sample
 
 from kenning.indexer.extract import EXTRACTOR_VERSION
-from kenning.memory import lexical
-from kenning.memory import search_tables as tables
-from kenning.memory.schema import SCHEMA_VERSION
-from kenning.memory.search_rows import ROWS_VERSION
+from kenning.store import lexical
+from kenning.store import search_tables as tables
+from kenning.store.schema import SCHEMA_VERSION
+from kenning.store.search_rows import ROWS_VERSION
 from kenning.service import Service
 from kenning.settings import Settings
 

@@ -32,8 +32,8 @@ from pathlib import Path
 
 import numpy as np
 
-from kenning.memory import lexical
-from kenning.memory import search_tables as tables
+from kenning.store import lexical
+from kenning.store import search_tables as tables
 from kenning.service import Service
 from kenning.service.fusion import RRF_K, WEIGHTS, fuse, ranked_scores
 from kenning.settings import Settings
@@ -208,7 +208,7 @@ def _variants(service: Service, queries: list[tuple[str, str]], rounds: int, sam
     symbol's code as written (`source_texts`: what a naive pipeline embeds, and what kenning embedded
     before its texts became words), which gives symbols/s against symbols/s; and plain over kenning's own
     texts, which isolates the encoder settings (token limit, runtime, weights) from the text recipe."""
-    from kenning.memory.embeddings import Embedder
+    from kenning.embedding.encoder import Embedder
 
     rows = service.store.conn.execute(
         "SELECT s.qualified_name, t.text, f.path, s.start_line, s.end_line FROM symbols s"

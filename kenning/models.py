@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Literal, NamedTuple, get_args
 
 # Symbol kinds kenning reports, whatever the language calls them.
 SYMBOL_KINDS = (
@@ -19,6 +19,10 @@ REFERENCE_KINDS = ("call", "import", "inherit", "implement", "type",
 IMPORT_KINDS = ("import", "import-type", "import-main")  # resolved as imports: they bind names
 # What `kenning guard` reports about a proposed change, strongest first; `guard_block_on` names some of them.
 GUARD_KINDS = ("duplicate-exact", "rule", "duplicate", "similar")
+GuardOrigin = Literal["cli", "claude-code", "git", "api"]  # who asked, as the audit log records it
+# Characters per token of English-and-code text, as code models' tokenizers roughly count: every token
+# budget (the repo map, the brief) is turned into characters with this one figure.
+CHARS_PER_TOKEN = 4
 
 
 def _fields_of(obj) -> tuple:
@@ -80,6 +84,18 @@ class Reference:
         return (Reference, _fields_of(self))
 
 
+class SearchRow(NamedTuple):
+    """What search keeps per symbol beyond the index's rows (store/search_rows.py). A tuple: tens of
+    thousands cross from the parser workers, and tuples pickle fast."""
+
+    text_hash: str
+    text: str
+    name_terms: str
+    signature_terms: str
+    body_terms: str
+    bands: tuple[int, ...]
+
+
 @dataclass(frozen=True, slots=True)
 class ParsedFile:
     """Everything the indexer extracts from one file."""
@@ -94,9 +110,9 @@ class ParsedFile:
     references: tuple[Reference, ...] = ()
     parse_errors: int = 0  # syntax-error nodes tree-sitter recovered from
     decode_errors: bool = False  # the bytes were not valid UTF-8
-    # What the service's per-file hook (see indexer.pipeline.parse_many) computed from the file in
-    # the worker that parsed it; opaque to the indexer, one entry per symbol.
-    enrichment: tuple | None = None
+    # Each symbol's search rows, computed in the worker that parsed the file (the service hands
+    # indexer.pipeline.parse_many store/search_rows.for_file); None until then, and once written.
+    search_rows: tuple[SearchRow, ...] | None = None
     unit: "ModuleUnit | None" = None  # the file as one search result (indexer/module_units.py)
 
 
@@ -139,11 +155,20 @@ class IndexReport:
 
 # --- project memory: decisions, tasks, session handoffs (files under .kenning/memory/) ---
 
-DECISION_STATUSES = ("proposed", "accepted", "rejected", "superseded", "deprecated")
+# Each closed set of words once, as a Literal the API and MCP schemas use, and as a tuple for checks.
+DecisionStatus = Literal["proposed", "accepted", "rejected", "superseded", "deprecated"]
+NewDecisionStatus = Literal["proposed", "accepted", "rejected", "deprecated"]  # superseded: only by a successor
+DECISION_STATUSES: tuple[str, ...] = get_args(DecisionStatus)
 # A decision id as a URL names it: its number (0007), behind its ADR folder's prefix for ADRs (adr-0007).
 DECISION_ID_PATTERN = r"^(?:[A-Za-z][A-Za-z0-9-]{0,60}-)?[0-9]{1,9}$"
-TASK_STATUSES = ("open", "in_progress", "blocked", "done", "dropped")
-TASK_PRIORITIES = ("high", "medium", "low")  # best first; next_task picks in this order
+TaskStatus = Literal["open", "in_progress", "blocked", "done", "dropped"]
+SettableTaskStatus = Literal["open", "in_progress", "blocked", "dropped"]  # done: through the completion checks
+TaskPriority = Literal["high", "medium", "low"]  # best first; next_task picks in this order
+TASK_STATUSES: tuple[str, ...] = get_args(TaskStatus)
+TASK_PRIORITIES: tuple[str, ...] = get_args(TaskPriority)
+# What the caller did after an exists answer (the audit log counts duplicates avoided from these).
+ExistsChoice = Literal["reused", "extended", "wrote_new"]
+EXISTS_CHOICES: tuple[str, ...] = get_args(ExistsChoice)
 
 
 @dataclass(frozen=True, slots=True)

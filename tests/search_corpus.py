@@ -13,7 +13,6 @@ from pathlib import Path
 from conftest import copy_stdlib
 
 from kenning.service import Service
-from kenning.service.search_index import parts_for
 from kenning.settings import Settings
 
 CORPUS = ("json", "textwrap.py", "shlex.py", "fnmatch.py", "colorsys.py")
@@ -31,12 +30,9 @@ def shared_service(tmp_path_factory) -> Service:
 
 def open_service(root: Path, **settings) -> Service:
     """A service whose embedder is the session's one model (loaded once), with real storage."""
-    service = Service.from_settings(Settings.load(root, embed_on_index=settings.pop("embed_on_index", True),
-                                                  **settings))
-    if "service" in _shared:
-        first = parts_for(_shared["service"].settings, _shared["service"].store)
-        parts_for(service.settings, service.store).embedder = first.embedder
-    return service
+    shared = _shared["service"].search_parts.embedder if "service" in _shared else None
+    return Service.from_settings(Settings.load(root, embed_on_index=settings.pop("embed_on_index", True), **settings),
+                                 embedder=shared)
 
 
 def renamed(source: str, names: dict[str, str]) -> str:

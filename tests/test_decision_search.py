@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 from search_corpus import open_service
 
-from kenning.memory.embeddings import TEXT_LIMIT
+from kenning.store.embedded_text import TEXT_LIMIT
 from kenning.service import Service
 from kenning.service.decision_search import OFF_NOTE, decision_text
 from kenning.settings import Settings

@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from conftest import STDLIB
-from kenning.memory.embeddings import Embedder, embedding_text
+from kenning.embedding.encoder import Embedder
+from kenning.store.embedded_text import embedding_text
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +63,7 @@ def test_embedding_with_the_export_in_place_never_imports_torch(model_cache, tex
     script = textwrap.dedent(f"""
         import sys
         from pathlib import Path
-        from kenning.memory.embeddings import Embedder
+        from kenning.embedding.encoder import Embedder
         vectors = Embedder(backend="onnx", cache_dir=Path({str(model_cache)!r})).encode(["wrap text to a width"])
         print(vectors.shape, "torch" in sys.modules, "transformers" in sys.modules)
     """)
@@ -83,7 +84,7 @@ def test_one_thread_encodes_give_the_same_vectors_as_the_default_session(model_c
 
 def test_an_unreadable_onnx_file_is_a_clear_configuration_error(model_cache, texts, tmp_path):
     from kenning.errors import ConfigError
-    from kenning.memory import onnx_model
+    from kenning.embedding import onnx_model
 
     Embedder(backend="onnx", cache_dir=model_cache).encode(texts[:1])  # a good export to copy
     broken = tmp_path / "broken"

@@ -4,7 +4,7 @@ never hides a change the watcher saw, and without a watcher a walk is reused onl
 from __future__ import annotations
 
 from conftest import copy_stdlib, wait_for
-from kenning.memory.index_store import writer_lock
+from kenning.store.index_store import writer_lock
 from kenning.service import Service
 from kenning.service.watcher import Watcher
 from kenning.settings import Settings

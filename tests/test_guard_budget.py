@@ -19,7 +19,7 @@ import pytest
 
 from conftest import copy_stdlib, renamed_dedent
 from kenning.service import Service
-from kenning.service.probe import MAX_CODE_BYTES
+from kenning.service.exists import MAX_CODE_BYTES
 from kenning.settings import Settings
 from serving_project import server_env
 

@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 
 from conftest import copy_stdlib, renamed_dedent
-from kenning.cli import hook_client, hook_install, running_server
+from kenning.cli import hook_client, running_server
+from kenning.service import hook_install
 from kenning.memory.decisions import DecisionLog
 from kenning.service import Service
 from kenning.settings import Settings
@@ -226,7 +227,7 @@ def test_installed_hooks_call_the_client_and_an_older_install_is_replaced(root, 
     hook_install.install_claude(project, 1500)
     groups = json.loads(settings_file.read_text())["hooks"]["PreToolUse"]
     assert len(groups) == 1 and groups[0]["hooks"][0]["command"].endswith("-m kenning.cli.hook_client claude-code")
-    assert groups[0]["hooks"][0]["timeout"] == hook_client.HOOK_TIMEOUT
+    assert groups[0]["hooks"][0]["timeout"] == hook_client.HOOK_TIMEOUT == hook_install.HOOK_TIMEOUT
     # The command as installed (shell words and all) answers a real event.
     command = groups[0]["hooks"][0]["command"]
     done = subprocess.run(command, shell=True, input=events(root)["duplicate"], capture_output=True, text=True,

@@ -61,8 +61,8 @@ def test_touched_but_identical_file_is_not_reparsed(project):
 
 def test_an_index_from_another_extractor_version_is_parsed_again_in_full(project):
     symbols = sorted(s.qualified_name for s in project.store.all_symbols())
-    with project.store.transaction() as conn:
-        project.store.set_meta(conn, "extractor_version", "1")  # as an older kenning left it
+    with project.store.transaction() as writes:
+        writes.set_meta("extractor_version", "1")  # as an older kenning left it
     report = project.index()
     assert (report.files_indexed, report.files_unchanged) == (6, 0)
     assert sorted(s.qualified_name for s in project.store.all_symbols()) == symbols
@@ -196,7 +196,7 @@ def _files_in(database: Path) -> int:
 
 def test_a_second_writer_waits_or_steps_aside(project):
     from kenning.errors import IndexBusy
-    from kenning.memory.index_store import writer_lock
+    from kenning.store.index_store import writer_lock
 
     with writer_lock(project.store.index_dir, timeout=1):
         assert project.index_unless_busy() is None  # the watcher's way: skip, try again later

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from kenning.memory.index_store import IndexStore
+from kenning.indexer.resolve import Resolver
+from kenning.store.index_store import IndexStore
 from kenning.service import indexing
 from kenning.service.indexing import run_index
 from kenning.settings import Settings
@@ -86,3 +87,15 @@ def test_incremental_resolution_matches_full_resolution(project, monkeypatch):
     path = root / "urllib/parse.py"
     path.write_text(path.read_text(encoding="utf-8").replace("def quote(", "def quote_renamed("), encoding="utf-8")
     _check_step(settings, store, monkeypatch)
+
+
+def test_the_lookups_taken_from_only_the_keyed_symbols_are_a_full_resolvers(project):
+    # Incremental resolution compares the Resolver's answers before and after a change, read from
+    # only the symbols that carry the changed keys; they must be what a Resolver over everything says.
+    settings, store = project
+    keys = store.symbol_keys_in(["json/decoder.py", "urllib/parse.py", "http/client.py", "email/mime/text.py"])
+    qualified, names = {q for q, _ in keys}, {n for _, n in keys} | {"loads", "quote", "HTTPStatus"}
+    full = Resolver(store.symbols_for_resolution(), store.file_modules()).lookups_for(qualified, names)
+    assert indexing._lookups(store, qualified, names) == full
+    assert any(answer is None for answer in full.single.values()), "some names are defined more than once"
+    assert any(answer is not None for answer in full.single.values())

@@ -13,10 +13,11 @@ from hypothesis import strategies as st
 
 from conftest import copy_stdlib
 from kenning.indexer.extract import parse_source
-from kenning.memory import embeddings, lexical, minhash, search_rows
+from kenning.store import embedded_text
+from kenning.store import lexical, minhash, search_rows
 from kenning.service import Service
-from kenning.service import probe as probe_module
-from kenning.service.search_index import prepare_texts
+from kenning.service import exists as probe_module
+from kenning.service.search_preparation import prepare_texts
 from kenning.settings import Settings
 
 
@@ -38,7 +39,7 @@ def test_rows_from_the_workers_equal_those_prepared_from_the_files(tmp_path):
     assert len(from_workers[0]) == len(from_workers[1]) == report.symbols
     assert any(body for *_, body in from_workers[0]) and from_workers[2]
 
-    with service.store.transaction() as conn:
+    with service.store.sql_transaction() as conn:
         conn.execute("DELETE FROM symbol_texts")
         conn.execute("DELETE FROM symbol_bands")
         conn.execute("UPDATE symbols_fts SET body = ''")
@@ -176,8 +177,8 @@ def test_a_symbol_is_embedded_as_signature_summary_and_its_code_words_and_a_prob
     assert texts["read_config_file"] == (
         'def read_config_file(path, encoding="utf-8"): Read a configuration file into a dictionary.'
         " def config path encoding utf settings with open as handle for line in key value partition")
-    assert len(texts["read_config_file"].split(". ", 1)[1].split()) == embeddings.TEXT_WORDS_WITH_SUMMARY
+    assert len(texts["read_config_file"].split(". ", 1)[1].split()) == embedded_text.TEXT_WORDS_WITH_SUMMARY
 
     # An exists probe of the same code is embedded from the same text, whatever the file around it.
     probe = _PARSER.split("\n\n\n")[1]
-    assert embeddings.embedding_text(*probe_module._probe("import re\n\n\n" + probe, "python")[:3]) == texts["parse_http_header"]
+    assert embedded_text.embedding_text(*probe_module._probe("import re\n\n\n" + probe, "python")[:3]) == texts["parse_http_header"]

@@ -26,7 +26,7 @@ FULL = dict(
     consequences="One writer per root.",
     alternatives=["PostgreSQL", "Flat JSON files\nwith a lock"],
     tags=["storage", "index"],
-    links=[{"symbol": "kenning.memory.index_store.IndexStore", "body_hash": "abc123"}, {"path": "kenning/memory/"}],
+    links=[{"symbol": "kenning.store.index_store.IndexStore", "body_hash": "abc123"}, {"path": "kenning/memory/"}],
     rules=[{"forbid_import": {"from": "kenning.memory", "to": "kenning.indexer"}}],
 )
 
@@ -57,7 +57,7 @@ def test_file_keeps_sections_in_the_body_and_the_rest_in_front_matter(log: Decis
     log.add("Use SQLite for the index", **FULL)
     meta, body = frontmatter.parse(file_of(log, "1").read_text(), "f")
     assert meta["id"] == "0001" and meta["status"] == "proposed" and meta["tags"] == ["storage", "index"]
-    assert meta["links"][0] == {"symbol": "kenning.memory.index_store.IndexStore", "body_hash": "abc123"}
+    assert meta["links"][0] == {"symbol": "kenning.store.index_store.IndexStore", "body_hash": "abc123"}
     assert "context" not in meta and "decision" not in meta
     assert body.index("## Context") < body.index("## Decision") < body.index("## Consequences")
     assert "## Alternatives\n\n- PostgreSQL\n- Flat JSON files\n  with a lock" in body

@@ -18,7 +18,6 @@ def sessions(tmp_path: Path) -> SessionLog:
 
 def test_no_handoff_yet(sessions: SessionLog) -> None:
     assert sessions.last() is None
-    assert sessions.last_time() is None
     assert sessions.list() == []
 
 
@@ -43,7 +42,6 @@ def test_last_is_the_newest_even_within_one_second(sessions: SessionLog) -> None
     sessions.handoff("First session")
     second = sessions.handoff("Second session", next_steps=["ship"])
     assert sessions.last() == second
-    assert sessions.last_time() == second.timestamp
     assert [h.summary for h in sessions.list()] == ["Second session", "First session"]
 
 

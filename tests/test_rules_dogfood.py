@@ -29,9 +29,9 @@ def test_the_check_would_catch_a_layering_break_in_kenning(tmp_path):
     shutil.copytree(REPO / "kenning", root / "kenning", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(REPO / ".kenning" / "memory", root / ".kenning" / "memory")
     planted = root / "kenning" / "indexer" / "planted.py"
-    planted.write_text("import sqlite3\nfrom kenning.memory.index_store import IndexStore\n")
+    planted.write_text("import sqlite3\nfrom kenning.store.index_store import IndexStore\n")
     service = Service.from_settings(Settings.load(root, embed_on_index=False))
     service.index()
     broken = {(v.rule_kind, v.target) for v in service.check_rules().violations if v.path == "kenning/indexer/planted.py"}
     assert ("must_go_through", "sqlite3") in broken
-    assert ("forbid", "kenning.memory.index_store.IndexStore") in broken
+    assert ("forbid", "kenning.store.index_store.IndexStore") in broken

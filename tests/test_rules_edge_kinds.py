@@ -108,8 +108,8 @@ def test_an_unknown_edge_kind_is_refused_with_the_kinds_there_are(tmp_path):
 def test_an_index_from_another_extractor_says_to_reindex_until_it_is_redone(tmp_path):
     service = indexed_tree(tmp_path, {"pkg/__init__.py": "", "pkg/core.py": TYPE_CHECKED}, '[[rules]]\nno_cycles = "pkg/**"\n')
     assert service.check_rules().notices == []
-    with service.store.transaction() as conn:  # what an index made by kenning before extractor 5 holds
-        service.store.set_meta(conn, "extractor_version", "4+1")
+    with service.store.transaction() as writes:  # what an index made by kenning before extractor 5 holds
+        writes.set_meta("extractor_version", "4+1")
     (notice,) = service.check_rules().notices
     assert "another version of kenning" in notice and "kenning index" in notice
     assert service.index().files_indexed == 2  # every file parsed again

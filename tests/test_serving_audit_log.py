@@ -10,8 +10,8 @@ import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 
-from kenning.memory.audit import AuditLog
-from kenning.memory.index_store import IndexStore
+from kenning.store.audit import AuditLog
+from kenning.store.index_store import IndexStore
 from kenning.service import Service
 from kenning.settings import Settings
 from serving_project import make_project

@@ -10,7 +10,7 @@ from pydantic import Field
 from kenning.api.code_routes import ServiceDep
 from kenning.api.errors import ERROR_RESPONSES
 from kenning.api.schemas import PROJECT_FILE_PATTERN, StrictModel
-from kenning.models import GUARD_KINDS
+from kenning.models import GUARD_KINDS, GuardOrigin
 
 router = APIRouter(responses=ERROR_RESPONSES)
 Text = Annotated[str, Field(max_length=1_000_000)]
@@ -27,7 +27,7 @@ class GuardIn(StrictModel):
     content: Text | None = Field(None, description="The file's proposed text.")
     diff: Text | None = Field(None, description="A unified diff, applied to `base` (default: the file on disk).")
     base: Text | None = Field(None, description="The file's text before the change.")
-    origin: Literal["cli", "claude-code", "git", "api"] = "api"
+    origin: GuardOrigin = "api"
     block_on: list[Literal[GUARD_KINDS]] | None = Field(  # type: ignore[valid-type]
         None, description="Finding kinds that make the decision 'block' (default: the server's guard_block_on).")
     time_budget: float | None = Field(None, gt=0, le=3_600, description=(

@@ -15,8 +15,8 @@ from kenning.api.code_routes import ServiceDep
 from kenning.api.errors import ERROR_RESPONSES
 from kenning.api.schemas import StrictModel
 from kenning.errors import CompletionRefused
-from kenning.models import DECISION_ID_PATTERN, SYMBOL_KINDS
-from kenning.service.probe_language import PROBE_LANGUAGES
+from kenning.models import DECISION_ID_PATTERN, SYMBOL_KINDS, DecisionStatus, NewDecisionStatus, SettableTaskStatus, TaskPriority, TaskStatus
+from kenning.service import PROBE_LANGUAGES
 
 router = APIRouter(responses=ERROR_RESPONSES)
 Json = dict[str, Any]
@@ -31,7 +31,6 @@ Long = Annotated[str, Field(max_length=20_000)]
 NO_NUL = r"^[^\x00]*$"  # the service refuses text with NUL bytes as binary data: the schema says so too
 Required = Annotated[str, Field(min_length=1, max_length=20_000, pattern=r"\w")]
 Item = Annotated[str, Field(min_length=1, max_length=2_000, pattern=r"\w")]
-DecisionStatus = Literal["proposed", "accepted", "rejected", "superseded", "deprecated"]
 
 
 class ExistsIn(StrictModel):
@@ -68,7 +67,7 @@ class DecisionIn(StrictModel):
     title: Short
     context: Required
     decision: Required
-    status: Literal["proposed", "accepted", "rejected", "deprecated"] = Field(
+    status: NewDecisionStatus = Field(
         "accepted", description="Its rules apply only while it is accepted.")
     consequences: Long = ""
     alternatives: list[Item] = Field(default_factory=list, max_length=50)
@@ -96,7 +95,7 @@ class DecisionPatch(StrictModel):
 class TaskIn(StrictModel):
     title: Short
     description: Long = ""
-    priority: Literal["high", "medium", "low"] = "medium"
+    priority: TaskPriority = "medium"
     acceptance: list[Item] = Field(default_factory=list, max_length=50)
     links: list[Link] = Field(default_factory=list, max_length=50,
                               description="Symbols, file/folder paths or decision:ID; completion checks them.")
@@ -105,7 +104,7 @@ class TaskIn(StrictModel):
 
 class TaskPatch(StrictModel):
     model_config = _one_of("status", "note", "tick", "untick")
-    status: Literal["open", "in_progress", "blocked", "dropped"] | None = None
+    status: SettableTaskStatus | None = None
     note: Item | None = None
     tick: Numbers | None = Field(None, description="Acceptance item numbers (from 1) to tick.")
     untick: Numbers | None = Field(None, description="Acceptance item numbers to untick.")
@@ -182,7 +181,7 @@ def patch_decision(service: ServiceDep, decision_id: DecisionId, body: DecisionP
 
 @router.get("/tasks", response_model=Json, tags=["tasks"])
 def tasks(service: ServiceDep,
-          status: Literal["open", "in_progress", "blocked", "done", "dropped"] | None = None) -> Json:
+          status: TaskStatus | None = None) -> Json:
     """Tasks, optionally by status; `problems` names task files that do not read."""
     return service.list_tasks(status).public("tasks")
 

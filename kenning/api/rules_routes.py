@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter
 from pydantic import Field
@@ -10,6 +10,7 @@ from pydantic import Field
 from kenning.api.code_routes import ServiceDep
 from kenning.api.errors import ERROR_RESPONSES
 from kenning.api.schemas import PROJECT_FILE_PATTERN, StrictModel
+from kenning.models import ExistsChoice
 
 router = APIRouter(responses=ERROR_RESPONSES)
 Json = dict[str, Any]
@@ -31,7 +32,7 @@ class ChoiceIn(StrictModel):
         "then": {"required": ["reason"], "properties": {"reason": {"type": "string", "pattern": r"\w"}}},
     }}
     query_id: Annotated[str, Field(min_length=1, max_length=100)]
-    choice: Literal["reused", "extended", "wrote_new"]
+    choice: ExistsChoice
     reason: Annotated[str, Field(max_length=2_000)] | None = None
 
 

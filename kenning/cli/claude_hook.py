@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kenning.service.proposal import apply_edits
+from kenning.service import apply_edits
 
 TOOLS = ("Write", "Edit", "MultiEdit")
 

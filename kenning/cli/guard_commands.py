@@ -19,9 +19,7 @@ from kenning.cli import hook_client, running_server
 from kenning.cli.app import JsonOption, RootOption, app, emit_json, stdout
 from kenning.cli.hook_client import describe, staged_changes
 from kenning.errors import InvalidInput, KenningError
-from kenning.service import Service
-from kenning.service.probe import MAX_CODE_BYTES
-from kenning.service.proposal import parse_diff
+from kenning.service import MAX_CODE_BYTES, Service, parse_diff
 from kenning.settings import Settings
 
 log = logging.getLogger(__name__)

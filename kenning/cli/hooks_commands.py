@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from kenning.cli import hook_install
+from kenning.service import hook_install
 from kenning.cli.app import RootOption, app, stdout
 from kenning.errors import InvalidInput
 from kenning.settings import Settings

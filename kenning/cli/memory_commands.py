@@ -12,7 +12,7 @@ import typer
 from kenning.cli.app import JsonOption, RootOption, app, emit_json, open_service, stderr, stdout
 from kenning.errors import CompletionRefused, InvalidInput
 from kenning.models import Decision, Problem, Task
-from kenning.service.memory_ops import DECISION_FIELDS
+from kenning.service import DECISION_FIELDS
 
 decision_app = typer.Typer(help="The decision log: what was decided, why, and which code it governs.",
                            no_args_is_help=True)

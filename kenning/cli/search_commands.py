@@ -12,8 +12,7 @@ from kenning.cli.app import (
     JsonOption, RootOption, app, emit_json, open_index, open_service, run_with_progress, stderr, stdout,
 )
 from kenning.errors import InvalidInput
-from kenning.service.probe import MAX_CODE_BYTES
-from kenning.service.probe_language import PROBE_LANGUAGES
+from kenning.service import MAX_CODE_BYTES, PROBE_LANGUAGES
 
 
 @app.command()

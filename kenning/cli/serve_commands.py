@@ -12,8 +12,7 @@ import typer
 from kenning.cli import running_server
 from kenning.cli.app import RootOption, app, stderr
 from kenning.errors import InvalidInput
-from kenning.service import Service
-from kenning.service.watcher import Watcher
+from kenning.service import Service, Watcher
 from kenning.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -13,14 +13,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 
-from kenning.models import Symbol
+from kenning.models import CHARS_PER_TOKEN, Symbol
 
 if TYPE_CHECKING:
     import networkx as nx
 
 FILE_PREFIX = "file:"
-# Rough tokens per character of English-and-code text, as tokenizers for code models count.
-CHARS_PER_TOKEN = 4
 
 
 def file_node(path: str) -> str:
@@ -64,19 +62,6 @@ def impact(graph: nx.MultiDiGraph, targets: list[str], max_depth: int | None = N
             if distance and (node not in found or distance < found[node]):
                 found[node] = distance
     return found
-
-
-def import_graph(edges: Iterable[tuple[str, str | None, str, str, str]], modules: dict[str, str]) -> nx.DiGraph:
-    """File-level dependencies: module A -> module B when anything in A uses anything in B."""
-    import networkx as nx
-
-    graph = nx.DiGraph()
-    graph.add_nodes_from(modules.values())
-    for path, _source, _target, target_path, kind in edges:
-        if not target_path or target_path == path or path not in modules or target_path not in modules:
-            continue
-        graph.add_edge(modules[path], modules[target_path], kind=kind)
-    return graph
 
 
 @dataclass(frozen=True, slots=True)

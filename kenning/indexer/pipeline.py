@@ -19,7 +19,7 @@ from pathlib import Path
 from kenning.indexer.extract import content_hash, parse_source
 from kenning.indexer.header_language import header_language, is_header
 from kenning.indexer.walker import Candidate, Refused, content_skip_reason, read_regular
-from kenning.models import ParsedFile
+from kenning.models import ParsedFile, SearchRow
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +45,8 @@ class Unchanged:
 
 Outcome = ParsedFile | Skipped | Unchanged
 # Called in the worker with each parsed file and its bytes; what it returns travels back as the
-# file's `enrichment`. A module-level function, so it pickles to spawned workers.
-Enrich = Callable[[ParsedFile, bytes], tuple]
+# file's `search_rows`. A module-level function, so it pickles to spawned workers.
+Enrich = Callable[[ParsedFile, bytes], tuple[SearchRow, ...]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +87,7 @@ def parse_job(job: ParseJob, enrich: Enrich | None = None) -> Outcome:
     language = header_language(data, job.header_lean) if is_header(candidate.path) else candidate.language
     try:
         parsed = parse_source(candidate.path, data, language, mtime_ns=candidate.mtime_ns)
-        return parsed if enrich is None else replace(parsed, enrichment=enrich(parsed, data))
+        return parsed if enrich is None else replace(parsed, search_rows=enrich(parsed, data))
     except Exception:  # an extractor bug on one file must not end the run: that file is counted instead
         log.exception("extracting %s failed", candidate.path)
         return Skipped(candidate.path, "extraction_failed")

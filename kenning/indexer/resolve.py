@@ -13,6 +13,7 @@ import posixpath
 import re
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from kenning.models import IMPORT_KINDS, Reference, Symbol
 
@@ -22,6 +23,32 @@ _RECEIVERS = ("self.", "this.", "cls.", "@", "$this->", "this->")
 
 Resolution = tuple[str | None, str | None, float]
 UNRESOLVED: Resolution = (None, None, 0.0)
+
+
+@dataclass(frozen=True)
+class Lookups:
+    """The answers of the only lookups that read beyond a reference's own file: a qualified name's
+    first path, a short name's one definition (or None when it has several), and module names and
+    their dotted suffixes. Everything else comes from the file itself (its definitions, its imports)."""
+
+    firsts: dict[str, str]
+    single: dict[str, tuple[str, str] | None]
+    modules: dict[tuple[str, str], object]
+
+
+def moved_words(before: Lookups, after: Lookups) -> set[str]:
+    """After a change, an unchanged file resolves differently only if a lookup it makes answers
+    differently now. The keys whose answers moved name the words such a lookup contains: the last
+    part of a qualified name, a short name, the parts of a module name. Only files with a reference
+    mentioning one of them need resolving again (with the changed files themselves)."""
+    def moved(old: dict, new: dict) -> set:
+        return {key for key in old.keys() | new.keys() if old.get(key) != new.get(key)}
+
+    words = {key.rsplit(".", 1)[-1] for key in moved(before.firsts, after.firsts)}
+    words |= moved(before.single, after.single)
+    words.update(part for _, key in moved(before.modules, after.modules) for part in key.split("."))
+    words.discard("")
+    return words
 
 
 class Resolver:
@@ -43,6 +70,12 @@ class Resolver:
             parts = module.split(".")
             for start in range(len(parts)):
                 self._suffixes[".".join(parts[start:])].append(module)
+
+    def lookups_for(self, qualified_names: Iterable[str], names: Iterable[str]) -> Lookups:
+        """What this resolver's project-wide tables answer for these keys (see `moved_words`)."""
+        firsts = {q: self.qualified[q] for q in qualified_names if q in self.qualified}
+        single = {n: _only(self.by_name[n]) for n in names if n in self.by_name}
+        return Lookups(firsts, single, self.module_lookups())
 
     def module_lookups(self) -> dict[tuple[str, str], object]:
         """Every answer module lookups can give: ('module', name) -> path, ('suffix', dotted) -> modules."""
@@ -194,6 +227,11 @@ def _names_whole_modules(path: str) -> bool:
     """Python imports name a module from its top package (or a src/ layout above it), never a tail:
     `importlib.resources` must not resolve to a project's `app/resources.py`."""
     return path.endswith((".py", ".pyi"))
+
+
+def _only(definitions: list[Symbol]) -> tuple[str, str] | None:
+    """A short name's definition when the whole project has exactly one (what `_resolve_use` falls back on)."""
+    return (definitions[0].qualified_name, definitions[0].path) if len(definitions) == 1 else None
 
 
 def _closest(candidates: list[Symbol] | tuple[Symbol, ...], source: str | None) -> Symbol | None:

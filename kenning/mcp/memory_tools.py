@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from mcp.server.mcpserver import MCPServer
 from mcp.types import CallToolResult
@@ -12,7 +12,7 @@ from kenning.errors import CompletionRefused, InvalidInput
 from kenning.mcp.errors import tool_errors
 from kenning.mcp.outputs import compact_data
 from kenning.mcp.registration import tool
-from kenning.models import Decision, Task
+from kenning.models import Decision, DecisionStatus, SettableTaskStatus, Task, TaskPriority, TaskStatus
 from kenning.service import Service
 
 Answer = Annotated[CallToolResult, dict[str, Any]]
@@ -21,8 +21,6 @@ Query = Annotated[str, Field(description="What you are looking for, in words.")]
 # Texts and ids carry no limits or patterns here: the schema would repeat them in every session's context,
 # the service checks them (blank texts, ids such as 0007 or 7) and a request is bounded as a whole.
 Lines = list[str] | None
-TaskStatus = Literal["open", "in_progress", "blocked", "dropped"]
-DecisionStatus = Literal["proposed", "accepted", "rejected", "deprecated", "superseded"]
 Numbers = list[Annotated[int, Field(ge=1)]] | None
 Rules = Annotated[list[dict[str, Any]] | None, Field(description=(
     'Architecture rules, e.g. {"forbid": {"from": "app/core/**", "to": "app/web/**"}}.'))]
@@ -117,13 +115,13 @@ def register(server: MCPServer, service: Service) -> None:
     def save_task(
         title: Annotated[str | None, Field(description="Opens a new task.")] = None,
         description: Annotated[str | None, Field(description="What to do.")] = None,
-        priority: Annotated[Literal["high", "medium", "low"] | None, Field(description="Default medium.")] = None,
+        priority: Annotated[TaskPriority | None, Field(description="Default medium.")] = None,
         acceptance: Annotated[Lines, Field(description="Checklist items to tick before completing it.")] = None,
         links: Annotated[Lines, Field(description="Symbols, paths or decision:ID it changes; completion checks "
                                                   "that code is real (no stub) and changed.")] = None,
         depends_on: Annotated[list[str] | None, Field(description="Ids of tasks to finish first.")] = None,
         task_id: Annotated[str | None, Field(description="Update this task (status, note, tick, untick).")] = None,
-        status: Annotated[TaskStatus | None, Field(description="New status; to finish, call complete_task.")] = None,
+        status: Annotated[SettableTaskStatus | None, Field(description="New status; to finish, call complete_task.")] = None,
         note: Annotated[str | None, Field(description="A progress note, timestamped.")] = None,
         tick: Annotated[Numbers, Field(description="Acceptance item numbers (from 1) to tick.")] = None,
         untick: Annotated[Numbers, Field(description="Acceptance item numbers to untick.")] = None,
@@ -144,7 +142,7 @@ def register(server: MCPServer, service: Service) -> None:
             return compact_data(_task(task))
 
     @tool(server, read_only=True)
-    def list_tasks(status: Annotated[Literal["open", "in_progress", "blocked", "done", "dropped"] | None, Field(
+    def list_tasks(status: Annotated[TaskStatus | None, Field(
                        description="Only this status.")] = None,
                    limit: Limit = 20) -> Answer:
         """The project's tasks (optionally by status), highest priority first, with the suggested next one;

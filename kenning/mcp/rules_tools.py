@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from mcp.server.mcpserver import MCPServer
 from mcp.types import CallToolResult
@@ -11,6 +11,7 @@ from pydantic import Field
 from kenning.mcp.errors import tool_errors
 from kenning.mcp.registration import tool
 from kenning.mcp.outputs import compact_data
+from kenning.models import ExistsChoice
 from kenning.service import Service
 
 Answer = Annotated[CallToolResult, dict[str, Any]]
@@ -30,7 +31,7 @@ def register(server: MCPServer, service: Service) -> None:
     @tool(server, read_only=False)
     def record_choice(query_id: Annotated[str, Field(min_length=1, max_length=100,
                                                      description="From the find_existing answer.")],
-                      choice: Annotated[Literal["reused", "extended", "wrote_new"], Field(description="What you did.")],
+                      choice: Annotated[ExistsChoice, Field(description="What you did.")],
                       reason: Annotated[str | None, Field(max_length=2_000, description="Why; required for wrote_new.")]
                       = None) -> Answer:
         """After a find_existing answer, record what you did: reused or extended an existing symbol, or

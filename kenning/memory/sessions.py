@@ -58,11 +58,6 @@ class SessionLog:
         latest = self.list(limit=1)
         return latest[0] if latest else None
 
-    def last_time(self) -> str | None:
-        """When the last session ended (ISO timestamp), or None before the first handoff."""
-        latest = self.last()
-        return latest.timestamp if latest else None
-
     def _read(self, path: Path) -> Handoff:
         meta, body = parse(read_text(path), path)
         return _from_file(path, meta, body, display_path(path, self.root))

@@ -7,16 +7,19 @@ after it, and code files the index (re)parsed after it.
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from kenning.errors import KenningError
-from kenning.memory.memory_cache import Page, Row
-from kenning.models import TASK_PRIORITIES, Decision, Handoff, Task
-from kenning.service.briefing import CHARS_PER_TOKEN, Section
+from kenning.memory.memory_cache import MemoryCache, Page, Row
+from kenning.memory.sessions import SessionLog
+from kenning.models import CHARS_PER_TOKEN, TASK_PRIORITIES, Decision, Handoff, Task
+from kenning.service.briefing import Section
 from kenning.service.drift import CHECKED_STATUSES, find_drift
 
 if TYPE_CHECKING:
-    from kenning.service.memory_ops import MemoryOps
+    from kenning.service.rules_ops import CheckResult
+    from kenning.settings import Settings
+    from kenning.store.index_store import IndexStore
 
 # More items than any budget shows; totals are still counted in full.
 _FETCH = 200
@@ -24,7 +27,20 @@ _SHORTEST_LINE = 40  # characters: a task or decision line is rarely shorter
 _SYMBOLS_PER_FILE = 8
 
 
-def brief_sections(ops: MemoryOps, token_budget: int) -> tuple[str, list[Section], str | None]:
+class BriefSources(Protocol):
+    """What a brief reads, named here so this module needs nothing from the operations that call it."""
+
+    settings: Settings
+    store: IndexStore
+    session_log: SessionLog
+    memory_cache: MemoryCache
+
+    def symbols_seen(self) -> dict[str, list]: ...
+
+    def check_rules(self, update_baseline: bool = False, ruled: Page | None = None) -> CheckResult: ...
+
+
+def brief_sections(ops: BriefSources, token_budget: int) -> tuple[str, list[Section], str | None]:
     """(title line, sections by priority, the last handoff's time or None)."""
     fetch = max(10, token_budget * CHARS_PER_TOKEN // _SHORTEST_LINE)  # more than could be shown is wasted
     problems: list[str] = []
@@ -72,11 +88,11 @@ def _handoff(last: Handoff | None) -> Section:
     return Section("handoff", "Last handoff", lines, [], whole=last.public())
 
 
-def _violations(ops: MemoryOps, ruled: Page) -> Section:
+def _violations(ops: BriefSources, ruled: Page) -> Section:
     """Current architecture-rule violations (beyond the baseline); a broken rule is shown, not fatal."""
     heading = "Architecture rule violations"
     try:
-        violations = ops.check_rules(ruled=ruled).violations  # type: ignore[attr-defined]  # RulesOps
+        violations = ops.check_rules(ruled=ruled).violations
     except KenningError as e:
         return Section("violations", heading, [f"- rules could not be checked: {e}"], [{"problem": str(e)}])
     lines = [f"- {v.path}:{v.line} {v.headline()} breaks {v.decision or v.rule}"
@@ -104,7 +120,7 @@ def _decisions(decisions: list[Decision]) -> Section:
                    [d.public() for d in decisions])
 
 
-def _code(ops: MemoryOps, since: float) -> Section:
+def _code(ops: BriefSources, since: float) -> Section:
     paths = ops.store.files_indexed_since(since)
     lines, items = [], []
     for path in paths[:_FETCH]:

@@ -12,7 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-CHARS_PER_TOKEN = 4
+from kenning.models import CHARS_PER_TOKEN
+
 MIN_BUDGET = 64  # tokens: below this not even the headings fit
 _LINE_MAX = 400  # one item never takes more than this many characters of the brief
 _OMITTED_RESERVE = 160

@@ -17,7 +17,7 @@ from kenning.errors import Ambiguous, InvalidInput
 from kenning.indexer.extract import content_hash
 from kenning.indexer.stubs import is_stub
 from kenning.memory.filestore import normalize_id
-from kenning.memory.index_store import IndexStore
+from kenning.store.index_store import IndexStore
 from kenning.models import Symbol, Task
 
 DECISION_PREFIX = "decision:"

@@ -9,7 +9,7 @@ from kenning.errors import InvalidInput, NotFound
 from kenning.models import Symbol
 
 if TYPE_CHECKING:
-    from kenning.memory.index_store import IndexStore
+    from kenning.store.index_store import IndexStore
     from kenning.settings import Settings
 
 MAX_PATH_LENGTH = 4_096

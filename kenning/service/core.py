@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 from kenning.errors import Ambiguous, InvalidInput, NotFound
 from kenning.indexer import graph as graphs
 from kenning.indexer.centrality import pagerank_ranks
-from kenning.memory.audit import AuditLog
-from kenning.memory.index_store import IndexStore
+from kenning.store.audit import AuditLog
+from kenning.store.index_store import IndexStore
 from kenning.models import IndexReport, Reference, Symbol
 from kenning.service.context import ContextOps
 from kenning.service.freshness import FreshnessOps
@@ -21,10 +21,13 @@ from kenning.service.indexing import Progress, run_index
 from kenning.service.memory_ops import MemoryOps
 from kenning.service.rules_ops import RulesOps
 from kenning.service.search import SearchOps
+from kenning.service.search_preparation import LazyParts
 from kenning.settings import Settings
 
 if TYPE_CHECKING:  # networkx loads on the first graph query, not with every command
     import networkx as nx
+
+    from kenning.embedding.encoder import Embedder
 
 log = logging.getLogger(__name__)
 
@@ -57,10 +60,13 @@ class _Cached:
 
 
 class Service(FreshnessOps, ContextOps, SearchOps, MemoryOps, RulesOps, GuardOps):
-    def __init__(self, settings: Settings, store: IndexStore, audit: AuditLog | None = None) -> None:
+    def __init__(self, settings: Settings, store: IndexStore, audit: AuditLog | None = None,
+                 embedder: Embedder | None = None) -> None:
+        """`embedder`: a model already loaded with these settings' model options, to share (tests do)."""
         self.settings = settings
         self.store = store
         self.audit = audit or AuditLog(store.index_dir)
+        self._search_parts = LazyParts(settings, embedder)
         self._graph = _Cached()
         self._graph_lock = threading.Lock()
         self._ranks = _Cached()
@@ -75,8 +81,8 @@ class Service(FreshnessOps, ContextOps, SearchOps, MemoryOps, RulesOps, GuardOps
         self._side_lock = threading.Lock()
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "Service":
-        return cls(settings, IndexStore(settings.index_dir))
+    def from_settings(cls, settings: Settings, embedder: Embedder | None = None) -> "Service":
+        return cls(settings, IndexStore(settings.index_dir), embedder=embedder)
 
     @classmethod
     def for_reading(cls, settings: Settings) -> "Service":
@@ -111,7 +117,7 @@ class Service(FreshnessOps, ContextOps, SearchOps, MemoryOps, RulesOps, GuardOps
 
     def index(self, progress: Progress | None = None, lock_timeout: float = 300) -> IndexReport:
         """Index incrementally; waits up to `lock_timeout` seconds for another writer (IndexBusy after)."""
-        return run_index(self.settings, self.store, progress, lock_timeout)
+        return run_index(self.settings, self.store, progress, lock_timeout, self._search_parts)
 
     def status(self) -> dict:
         """Counts, how much is embedded, how fresh the index is, and when it was last written."""

@@ -15,19 +15,22 @@ import logging
 import os
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from kenning.errors import ConfigError, StorageError
-from kenning.memory import search_tables as tables
 from kenning.memory.cache_refresh import CLOSED_DECISIONS
-from kenning.memory.embeddings import TEXT_LIMIT, text_hash
-from kenning.memory.index_store import IndexStore
+from kenning.store.embedded_text import TEXT_LIMIT, text_hash
+from kenning.store.index_store import IndexStore
 from kenning.memory.memory_cache import MemoryCache, MemoryView
-from kenning.memory.vector_store import VectorStore, collection_name
+from kenning.store.vector_store import VectorStore, collection_name
 from kenning.models import Decision, Problem
 from kenning.service.fusion import WEIGHTS, fuse
-from kenning.service.search_index import parts_for
 from kenning.settings import Settings
+
+if TYPE_CHECKING:
+    from kenning.embedding.encoder import Embedder
 
 log = logging.getLogger(__name__)
 
@@ -75,10 +78,13 @@ class _Corpus:
 class DecisionSearch:
     """One per service: remembers which generation of the decision files is in the vector store."""
 
-    def __init__(self, settings: Settings, store: IndexStore, cache: MemoryCache) -> None:
+    def __init__(self, settings: Settings, store: IndexStore, cache: MemoryCache,
+                 embedder: Callable[[], Embedder]) -> None:
+        """`embedder`: the service's model, loaded on the first call (a search by words alone never needs it)."""
         self.settings = settings
         self.store = store
         self.cache = cache
+        self._embedder = embedder
         self._corpus: _Corpus | None = None
         self._synced: tuple[int, int] | None = None
         self._vectors: VectorStore | None = None
@@ -122,7 +128,7 @@ class DecisionSearch:
     def _dense(self, query: str, corpus: _Corpus, pool: int, status: str | None) -> list[tuple[str, float]]:
         """(decision id, cosine) nearest to the query, after bringing the vector store in step."""
         vectors, _ = self._in_step(corpus)
-        found = vectors.query(parts_for(self.settings, self.store).embedder.encode([query])[0], pool)
+        found = vectors.query(self._embedder().encode([query])[0], pool)
         hits = []
         for digest, similarity in found:
             if similarity < MIN_SIMILARITY:
@@ -134,7 +140,7 @@ class DecisionSearch:
     def _in_step(self, corpus: _Corpus) -> tuple[VectorStore, int]:
         """The decision vector store holding exactly the corpus's texts, and how many texts were encoded for it."""
         with self._lock:
-            vectors = self._vector_store(parts_for(self.settings, self.store).embedder.key)
+            vectors = self._vector_store(self._embedder().key)
             encoded = 0
             if self._synced != corpus.key:
                 encoded = self._sync(corpus, vectors)
@@ -145,31 +151,31 @@ class DecisionSearch:
         """Add vectors for texts the store lacks (cache first, then the model); delete unused ones.
 
         Returns how many texts the model encoded."""
-        embedder = parts_for(self.settings, self.store).embedder
-        stored = tables.stored_hashes(self.store.conn, vectors.identity)
+        embedder = self._embedder()
+        stored = self.store.search.stored_hashes(vectors.identity)
         if len(stored) != vectors.count():  # the vector folder was deleted or another one is used: re-add all
             stored = set()
         needed = [h for h in corpus.texts if h not in stored]
-        cached = tables.cached_vectors(self.store.conn, embedder.key, needed)
+        cached = self.store.search.cached_vectors(embedder.key, needed)
         if cached:
             import numpy as np
 
             vectors.add(list(cached), np.vstack(list(cached.values())).astype(np.float32))
-            with self.store.transaction() as conn:
-                tables.record_stored(conn, vectors.identity, cached)
+            with self.store.transaction() as writes:
+                writes.record_stored(vectors.identity, cached)
         missing = [h for h in needed if h not in cached]
         for start in range(0, len(missing), _CHUNK):
             chunk = missing[start:start + _CHUNK]
             encoded = embedder.encode([corpus.texts[h] for h in chunk])
             vectors.add(chunk, encoded)
-            with self.store.transaction() as conn:
-                tables.cache_vectors(conn, embedder.key, zip(chunk, encoded))
-                tables.record_stored(conn, vectors.identity, chunk)
+            with self.store.transaction() as writes:
+                writes.cache_vectors(embedder.key, zip(chunk, encoded))
+                writes.record_stored(vectors.identity, chunk)
         gone = [h for h in stored if h not in corpus.texts]
         if gone:
             vectors.delete(gone)
-            with self.store.transaction() as conn:
-                tables.forget_stored(conn, vectors.identity, gone)
+            with self.store.transaction() as writes:
+                writes.forget_stored(vectors.identity, gone)
         if missing or gone:
             log.info("decision vectors: %d encoded, %d from cache, %d removed", len(missing), len(cached), len(gone))
         return len(missing)

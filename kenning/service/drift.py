@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kenning.memory.index_store import IndexStore
+from kenning.store.index_store import IndexStore
 from kenning.memory.memory_cache import Row
 from kenning.models import Decision
 from kenning.service.code_links import path_exists, symbols_of

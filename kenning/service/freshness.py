@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING
 
 from kenning.errors import IndexBusy
 from kenning.indexer.walker import walk
-from kenning.memory.index_store import index_running
+from kenning.store.index_store import index_running
 from kenning.models import IndexReport
 
 if TYPE_CHECKING:
-    from kenning.memory.index_store import IndexStore
+    from kenning.store.index_store import IndexStore
     from kenning.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable, Mapping
 
 RRF_K = 5
-# "module": files as units (search_results, module_units). On bench_repo_search's tune half, 0.5 / 0.7 / 1.0
+# "module": files as units (result_grouping, module_units). On bench_repo_search's tune half, 0.5 / 0.7 / 1.0
 # gave nDCG@10 0.785 / 0.780 / 0.778 overall and 0.569 / 0.578 / 0.590 on module questions; below 1.0 a
 # facade that only re-exports loses to the functions it re-exports, so it stays at 1.0.
 WEIGHTS = {"lexical": 1.0, "dense": 1.0, "central": 0.3, "module": 1.0}

@@ -29,7 +29,7 @@ from kenning.indexer.header_language import header_language, is_header
 from kenning.indexer.languages import language_for_path
 from kenning.indexer.rules import RuleError
 from kenning.models import GUARD_KINDS, ParsedFile, Symbol
-from kenning.service import probe as probes
+from kenning.service import exists as probes
 from kenning.service.proposal import apply_patch, parse_diff
 
 log = logging.getLogger(__name__)

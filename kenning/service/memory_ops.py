@@ -14,14 +14,14 @@ from typing import Any
 from kenning.errors import Conflict, InvalidInput
 from kenning.indexer.rules import RuleError, parse_rules
 from kenning.memory.decisions import DecisionLog
-from kenning.memory.index_store import IndexStore
+from kenning.store.index_store import IndexStore
 from kenning.memory.memory_cache import MemoryCache, Page
 from kenning.memory.sessions import SessionLog
 from kenning.memory.tasks import TaskBoard, unchanged_since_opened
 from kenning.models import DECISION_STATUSES, TASK_STATUSES, Decision, Handoff, Problem, Task
 from kenning.service import briefing
 from kenning.service.brief_sections import brief_sections
-from kenning.service.code_links import code_failures, file_hashes, files_of, resolve_link, symbols_of
+from kenning.service.code_links import code_failures, file_hashes, files_of, resolve_link
 from kenning.service.decision_search import DecisionHits, DecisionSearch
 from kenning.service.drift import CHECKED_STATUSES, Drift, acknowledged_links, find_drift
 from kenning.settings import Settings
@@ -105,7 +105,8 @@ class MemoryOps:
 
     @cached_property
     def decision_search(self) -> DecisionSearch:
-        return DecisionSearch(self.settings, self.store, self.memory_cache)
+        return DecisionSearch(self.settings, self.store, self.memory_cache,
+                              lambda: self._search_parts().embedder)  # type: ignore[attr-defined]
 
     def search_decisions(self, query: str, limit: int = 20, status: str | None = None) -> DecisionHits:
         """[(Decision, score)] best first, by words and meaning fused; ``.note`` says when words alone."""
@@ -146,15 +147,6 @@ class MemoryOps:
         elif status is not None:
             self.decision_log.update(decision_id, status=status)
         return self.decision_log.get(decision_id)
-
-    def decisions_governing(self, target: str) -> list[Decision]:
-        """Current decisions linking a symbol or a file (directly, through a folder, or through its symbols)."""
-        link = self._link(target, for_task=False)
-        symbol = link.get("symbol")
-        files = {s.path for s in symbols_of(self.store, symbol)} if symbol else {link["path"]}
-        return [d for d in self.list_decisions() if d.status in CHECKED_STATUSES and any(
-            (symbol and other.get("symbol") == symbol) or _covers(str(other.get("path", "")), files)
-            for other in d.links)]
 
     def drift(self) -> list[Drift]:
         """Current decisions whose linked code changed (drifted) or is gone (orphaned)."""
@@ -277,9 +269,3 @@ def _checked_rules(rules: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     except RuleError as e:
         raise InvalidInput(str(e)) from e
     return rules
-
-
-def _covers(linked: str, files: set[str]) -> bool:
-    if not linked:
-        return False
-    return any(f == linked or (linked.endswith("/") and f.startswith(linked)) for f in files)

@@ -5,7 +5,7 @@ identifiers, signatures, docstrings and body words), dense (cosine in Chroma) an
 prior, graph centrality (fusion.py has the tuned weights); a query that is exactly a symbol's
 name (or a dotted path to it) puts that definition first, ahead of tests. Files are results too (kind
 "module": path, module doc, top-level names; indexer/module_units.py), and results come one per file
-(search_results.py).
+(result_grouping.py).
 """
 
 from __future__ import annotations
@@ -13,16 +13,15 @@ from __future__ import annotations
 from typing import Any
 
 from kenning.errors import InvalidInput, NotFound
-from kenning.memory import audit, lexical
-from kenning.memory import search_tables as tables
-from kenning.memory.index_store import writer_lock
+from kenning.store import audit
+from kenning.store.index_store import writer_lock
 from kenning.models import SYMBOL_KINDS
-from kenning.service import probe as probes
-from kenning.service import probe_language
-from kenning.service import search_results as results
+from kenning.service import exists as probes
+from kenning.service import exists_language as probe_language
+from kenning.service import result_grouping as results
 from kenning.service.freshness import not_searchable
 from kenning.service.fusion import ranked_scores
-from kenning.service.search_index import SearchParts, embed_pending, parts_for, prepare_texts
+from kenning.service.search_preparation import SearchParts, embed_pending, prepare_texts
 
 MAX_QUERY_CHARS = 2_000
 MAX_LIMIT = 100
@@ -37,7 +36,7 @@ class SearchOps:
 
     @property
     def search_parts(self) -> SearchParts:
-        return parts_for(self.settings, self.store)
+        return self._search_parts()  # type: ignore[attr-defined]  # made in Service.__init__
 
     # -- embedding ---------------------------------------------------------------------------
 
@@ -63,21 +62,20 @@ class SearchOps:
 
     def search(self, query: str, limit: int = 10, kind: str | None = None, path_prefix: str | None = None,
                language: str | None = None, group: bool = True) -> dict[str, Any]:
-        """The best `limit` matches; with `group`, one result per file (search_results.by_file)."""
+        """The best `limit` matches; with `group`, one result per file (result_grouping.by_file)."""
         query = _check_text(query, "a search query")
         limit = _check_limit(limit)
         if kind is not None and kind not in SYMBOL_KINDS:
             raise InvalidInput(f"unknown kind {kind!r}; use one of {', '.join(SYMBOL_KINDS)}")
-        conn = self.store.conn
         lexical_hits, dense = self.lexical_and_dense_hits(query, CANDIDATES)
         lists = {"lexical": [sid for sid, _ in lexical_hits], "dense": [sid for sid, _ in dense]}
         similarity = dict(dense)
         parts = results.name_query(query)
-        named = tables.ids_named(conn, parts[-1]) if parts else []
-        symbols = tables.symbols_by_id(conn, [*named, *lists["lexical"], *lists["dense"]], kind, path_prefix, language)
+        named = self.store.search.ids_named(parts[-1]) if parts else []
+        symbols = self.store.search.symbols_by_id([*named, *lists["lexical"], *lists["dense"]], kind, path_prefix, language)
         if kind in (None, "module"):  # files as results, keyed apart from symbol ids by their sign
-            ranked = [fid for fid, _ in lexical.search_units(conn, query, UNIT_CANDIDATES)]
-            units = tables.units_by_id(conn, ranked, path_prefix, language)
+            ranked = [fid for fid, _ in self.store.search.lexical_units(query, UNIT_CANDIDATES)]
+            units = self.store.search.units_by_id(ranked, path_prefix, language)
             lists["module"] = [-fid for fid in ranked if fid in units]
             symbols.update((-fid, unit) for fid, unit in units.items())
         exact = results.named_definitions(parts, {sid: symbols[sid] for sid in named if sid in symbols}) if parts else []
@@ -101,19 +99,19 @@ class SearchOps:
         """(lexical hits, dense hits) for `text`. The lexical query runs on a side thread while this
         one embeds `text` and asks the vector store: SQLite and ONNX Runtime both release the GIL, so
         on two cores the two overlap (docs/benchmarks.md, "Search latency")."""
-        if not tables.anything_embedded(self.store.conn):
-            return lexical.search(self.store.conn, text, limit), []
+        if not self.store.search.anything_embedded():
+            return self.store.search.lexical(text, limit), []
         lexical_hits = self.side_threads.submit(self._lexical_hits, text, limit)  # type: ignore[attr-defined]
         dense = self.dense_hits(text, limit, one_thread=True)
         return lexical_hits.result(), dense
 
     def _lexical_hits(self, text: str, limit: int) -> list[tuple[int, float]]:
-        return lexical.search(self.store.conn, text, limit)  # the side thread's own connection
+        return self.store.search.lexical(text, limit)  # the side thread's own connection
 
     def dense_hits(self, text: str, limit: int, one_thread: bool = False) -> list[tuple[int, float]]:
         """(symbol id, cosine) nearest to `text`; empty until something is embedded. `one_thread`: see
         `Embedder.encode`."""
-        if not tables.anything_embedded(self.store.conn):
+        if not self.store.search.anything_embedded():
             return []
         parts = self.search_parts
         vector = parts.embedder.encode([text], one_thread=one_thread)[0]
@@ -121,7 +119,7 @@ class SearchOps:
 
     def dense_hits_for_vector(self, vector, limit: int) -> list[tuple[int, float]]:
         found = self.search_parts.vectors.query(vector, limit)
-        ids = tables.embedded_ids_by_hash(self.store.conn, [h for h, _ in found])
+        ids = self.store.search.embedded_ids_by_hash([h for h, _ in found])
         return [(sid, sim) for h, sim in found for sid in ids.get(h, ())]
 
     def _centrality(self) -> dict[str, float]:

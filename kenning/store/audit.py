@@ -25,10 +25,11 @@ from pathlib import Path
 from typing import Any
 
 from kenning.errors import StorageError
+from kenning.models import EXISTS_CHOICES
 
 log = logging.getLogger(__name__)
 
-CHOICES = ("reused", "extended", "wrote_new")
+CHOICES = EXISTS_CHOICES
 GUARD_DECISIONS = ("allow", "block")
 VERDICTS = ("exists", "similar", "none", "unknown")
 DB_NAME = "audit.sqlite3"

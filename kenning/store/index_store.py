@@ -16,9 +16,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from kenning.errors import IndexBusy, StorageError
-from kenning.memory import lexical, search_rows, search_tables
-from kenning.memory.schema import MIGRATIONS, SCHEMA_VERSION
-from kenning.models import FileRecord, ParsedFile, Reference, Symbol
+from kenning.store import search_tables
+from kenning.store.schema import MIGRATIONS, SCHEMA_VERSION
+from kenning.store.boundary import storage_boundary
+from kenning.store.search_reads import SearchReads
+from kenning.store.writes import Writes
+from kenning.models import FileRecord, Reference, Symbol
 
 log = logging.getLogger(__name__)
 
@@ -32,22 +35,7 @@ _SYMBOL_COLUMNS = (
 )
 
 
-class DeferredIndexes:
-    """Indexes dropped for a bulk load, waiting to be built again."""
-
-    def __init__(self, conn: sqlite3.Connection, pending: list[tuple[str, str]]) -> None:
-        self._conn = conn
-        self._pending = pending  # (table, CREATE INDEX statement)
-
-    def rebuild(self, tables: Iterable[str] | None = None) -> None:
-        """Build the indexes of these tables (of all, by default) that are still pending."""
-        wanted = None if tables is None else set(tables)
-        for table, sql in list(self._pending):
-            if wanted is None or table in wanted:
-                self._conn.execute(sql)
-                self._pending.remove((table, sql))
-
-
+@storage_boundary
 class IndexStore:
     @staticmethod
     def exists_at(index_dir: Path) -> bool:
@@ -58,6 +46,7 @@ class IndexStore:
         self.index_dir = index_dir
         self.path = index_dir / DB_NAME
         self._local = threading.local()
+        self.search = SearchReads(self)  # the search tables' questions
         try:
             index_dir.mkdir(parents=True, exist_ok=True)
             # The index is derived: keep it out of the project's git history.
@@ -106,15 +95,29 @@ class IndexStore:
             conn.execute(f"PRAGMA cache_size={READ_CACHE_KIB}")  # SQLite gives back the pages over the limit
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Iterator[Writes]:
+        """One write transaction, as the operations the layers above may perform (no SQL of theirs)."""
+        with self.sql_transaction() as conn:
+            yield Writes(conn, self.path)
+
+    @contextmanager
+    def sql_transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction as a bare connection: for the store's own modules, and for tests
+        that plant the states an older kenning or a crash leaves. A busy or broken database is a
+        StorageError here, at the boundary, like every other failure of the index's SQLite."""
         conn = self.conn
         try:
             conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as e:
+            raise StorageError(f"cannot write to the index at {self.path}: {e}") from e
+        try:
             yield conn
             conn.execute("COMMIT")
-        except BaseException:
+        except BaseException as e:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
+            if isinstance(e, sqlite3.Error):
+                raise StorageError(f"cannot write to the index at {self.path}: {e}") from e
             raise
 
     def _migrate(self) -> None:
@@ -128,7 +131,7 @@ class IndexStore:
             version = 0
         try:
             for number in range(version, SCHEMA_VERSION):
-                with self.transaction() as conn:
+                with self.sql_transaction() as conn:
                     for statement in MIGRATIONS[number].split(";"):
                         if statement.strip():
                             conn.execute(statement)
@@ -174,65 +177,12 @@ class IndexStore:
         row = self.conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
         return row[0] if row else None
 
-    def set_meta(self, conn: sqlite3.Connection, key: str, value: str) -> None:
-        conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
-
     # -- writing -----------------------------------------------------------------------------
 
     def file_states(self) -> dict[str, tuple[str, int, int]]:
         """path -> (content_hash, size, mtime_ns) of every indexed file."""
         rows = self.conn.execute("SELECT path, content_hash, size, mtime_ns FROM files")
         return {path: (digest, size, mtime) for path, digest, size, mtime in rows}
-
-    def write_files(self, conn: sqlite3.Connection, parsed: Iterable[ParsedFile], fresh: bool = False,
-                    references: bool = True) -> dict[str, int]:
-        """Replace each file's symbols and references, with the search rows of files that carry
-        them (`search_rows`, computed in the indexer's workers); call inside `transaction()`.
-        `fresh`: the tables are empty, so there is nothing to replace. `references=False` leaves
-        them for `write_references`. Returns each file's id."""
-        now = time.time()
-        file_ids: dict[str, int] = {}
-        for file in parsed:
-            if not fresh:
-                lexical.delete_file_rows(conn, [file.path])
-                conn.execute("DELETE FROM files WHERE path=?", (file.path,))
-            cursor = conn.execute(
-                "INSERT INTO files (path, language, module, content_hash, size, mtime_ns, parse_errors,"
-                " decode_errors, indexed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (file.path, file.language, file.module, file.content_hash, file.size, file.mtime_ns,
-                 file.parse_errors, int(file.decode_errors), now),
-            )
-            file_id = file_ids[file.path] = cursor.lastrowid
-            if file.unit is not None:
-                lexical.insert_unit(conn, file_id, file.path, file.unit)
-            # The ids SQLite would choose, chosen here so the lexical and search rows can use them.
-            first = conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM symbols").fetchone()[0]
-            ids = range(first, first + len(file.symbols))
-            conn.executemany(
-                "INSERT INTO symbols (id, file_id, qualified_name, name, kind, language, start_line, end_line,"
-                " signature, docstring, parent, body_hash, fingerprint, shape)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [(sid, file_id, s.qualified_name, s.name, s.kind, s.language, s.start_line, s.end_line,
-                  s.signature, s.docstring, s.parent, s.body_hash, s.fingerprint, s.shape)
-                 for sid, s in zip(ids, file.symbols)],
-            )
-            if file.enrichment is None:
-                lexical.insert_rows(conn, [(sid, s.name, s.qualified_name, s.signature, s.docstring)
-                                           for sid, s in zip(ids, file.symbols)])
-            else:
-                search_rows.write(conn, [(sid, s.docstring, row)
-                                         for sid, s, row in zip(ids, file.symbols, file.enrichment)])
-            if references:
-                self.write_references(conn, file_id, file.references)
-        return file_ids
-
-    def write_references(self, conn: sqlite3.Connection, file_id: int, references: Iterable[Reference]) -> None:
-        conn.executemany(
-            "INSERT INTO refs (file_id, source, kind, name, text, line, target, target_path, confidence)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(file_id, r.source, r.kind, r.name, r.text, r.line, r.target, r.target_path, r.confidence)
-             for r in references],
-        )
 
     @contextmanager
     def foreign_keys_unchecked(self) -> Iterator[None]:
@@ -244,34 +194,6 @@ class IndexStore:
             yield
         finally:
             conn.execute("PRAGMA foreign_keys=ON")
-
-    @contextmanager
-    def indexes_deferred(self, conn: sqlite3.Connection) -> Iterator["DeferredIndexes"]:
-        """Drop the secondary indexes of the symbol, reference and search tables for a bulk load
-        into empty tables (`write_files(..., fresh=True)`, which looks nothing up) and build them
-        again after it (or earlier, table by table, with `rebuild`): faster than updating them row
-        by row. Call inside `transaction()`; a rollback brings the indexes back."""
-        indexes = list(conn.execute(
-            "SELECT name, tbl_name, sql FROM sqlite_master WHERE type='index' AND sql IS NOT NULL"
-            " AND tbl_name IN ('symbols', 'refs', 'symbol_texts', 'symbol_bands')"))
-        for name, _, _ in indexes:
-            conn.execute(f'DROP INDEX "{name}"')
-        deferred = DeferredIndexes(conn, [(table, sql) for _, table, sql in indexes])
-        yield deferred
-        deferred.rebuild()
-
-    def delete_files(self, conn: sqlite3.Connection, paths: Iterable[str]) -> None:
-        paths = list(paths)
-        lexical.delete_file_rows(conn, paths)
-        conn.executemany("DELETE FROM files WHERE path=?", [(p,) for p in paths])
-
-    def touch_files(self, conn: sqlite3.Connection, stamps: Iterable[tuple[str, int]]) -> None:
-        """Record a new mtime for files whose content did not change."""
-        conn.executemany("UPDATE files SET mtime_ns=? WHERE path=?", [(m, p) for p, m in stamps])
-
-    def write_resolutions(self, conn: sqlite3.Connection, rows: Iterable[tuple[str | None, str | None, float, int]]) -> None:
-        """rows: (target, target_path, confidence, ref_id)."""
-        conn.executemany("UPDATE refs SET target=?, target_path=?, confidence=? WHERE id=?", rows)
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -350,12 +272,14 @@ class IndexStore:
             "SELECT s.qualified_name, s.name FROM symbols s JOIN files f ON f.id = s.file_id WHERE f.path IN ({})",
             list(paths))
 
-    def symbols_keyed(self, column: str, values: Iterable[str]) -> list[tuple[int, str, str, str]]:
-        """(id, name, qualified_name, path) of symbols whose `column` ('name' or 'qualified_name') is in values."""
-        assert column in ("name", "qualified_name")
-        return self._chunked(
-            "SELECT s.id, s.name, s.qualified_name, f.path FROM symbols s JOIN files f ON f.id = s.file_id"
-            f" WHERE s.{column} IN ({{}})", list(values))
+    def symbols_with_keys(self, qualified_names: Iterable[str], names: Iterable[str]) -> list[Symbol]:
+        """Every symbol whose qualified name or short name is among these, in id order (the order
+        `symbols_for_resolution` gives), with only what resolution reads."""
+        select = ("SELECT s.id, s.qualified_name, s.name, s.kind, s.language, f.path, s.start_line, s.end_line,"
+                  " '', '', s.parent FROM symbols s JOIN files f ON f.id = s.file_id WHERE s.{} IN ({{}})")
+        rows = {row[0]: row[1:] for column, values in (("qualified_name", qualified_names), ("name", names))
+                for row in self._chunked(select.format(column), list(values))}
+        return [_symbol(rows[sid]) for sid in sorted(rows)]
 
     def symbols_for_resolution(self) -> list[Symbol]:
         """Every symbol in id order, with only what resolution reads (no docstring, body or shape)."""

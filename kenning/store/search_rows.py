@@ -12,25 +12,15 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Sequence
 from itertools import chain
-from typing import NamedTuple
 
-from kenning.memory import lexical, minhash
-from kenning.memory.embeddings import embedding_text, text_hash
-from kenning.models import ParsedFile
+from kenning.store import lexical, minhash
+from kenning.store.embedded_text import embedding_text, text_hash
+from kenning.models import ParsedFile, SearchRow
 
 # Bump when a row's content changes for the same file: older indexes are then re-parsed in full.
 ROWS_VERSION = "4"  # 2: the embedded text is signature, summary and code words (embedding_text);
 # 3: body lines counted as tree-sitter counts rows (a form feed no longer starts a line); 4: files as units
 BODY_LINES = 200  # lines of a definition read for body words (lexical row and embedded text)
-
-
-class SearchRow(NamedTuple):  # a tuple: tens of thousands cross from workers, and tuples pickle fast
-    text_hash: str
-    text: str
-    name_terms: str
-    signature_terms: str
-    body_terms: str
-    bands: tuple[int, ...]
 
 
 def file_lines(data: bytes) -> list[list[bytes]]:

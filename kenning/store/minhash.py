@@ -49,15 +49,6 @@ _SHINGLE_WEIGHTS = (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 
 _BAND_WEIGHTS = (0xA0761D6478BD642F, 0xE7037ED1A0B428DB, 0x8EBC6AF09C88C6E3, 0x589965CC75374CC3, 0x1D8E4E27C47D124F)
 
 
-def shingles(shape: str) -> set[bytes]:
-    words = shape.split()
-    if len(words) < SHINGLE:
-        return {" ".join(words).encode()} if words else set()
-    # The words as bytes (no UTF-8 sequence holds a space), joined SHINGLE at a time in C.
-    tokens = " ".join(words).encode().split(b" ")
-    return set(map(b" ".join, zip(*(tokens[k:] for k in range(SHINGLE)))))
-
-
 def comparable_tokens(shape: str) -> list[str]:
     """The shape's tokens without grouping parentheses: what two near copies are compared on."""
     return [token for token in shape.split() if token not in _GROUPING]
@@ -77,12 +68,6 @@ def shingle_counts(tokens: list[str]) -> Counter[bytes]:
     # every candidate of every exists query.
     words = " ".join(tokens).encode().split(b" ")
     return Counter(map(b" ".join, zip(*(words[k:] for k in range(SHINGLE)))))
-
-
-def jaccard(a: set[bytes], b: set[bytes]) -> float:
-    if not a or not b:
-        return 0.0
-    return len(a & b) / len(a | b)
 
 
 def multiset_jaccard(a: Counter[bytes], b: Counter[bytes]) -> float:

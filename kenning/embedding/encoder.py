@@ -10,17 +10,14 @@ mix variants (fp32 vectors are the same on both backends and share a key).
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
-import re
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kenning.errors import ConfigError
-from kenning.memory.lexical import words as words_of
 
 if TYPE_CHECKING:  # numpy loads with the first vector, not with every command
     import numpy as np
@@ -29,38 +26,8 @@ if TYPE_CHECKING:  # numpy loads with the first vector, not with every command
 log = logging.getLogger(__name__)
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
-DEFAULT_MAX_TOKENS = 64  # word pieces the model reads; a symbol's text rarely needs more (see embedding_text)
-TEXT_LIMIT = 700  # characters: a backstop for long signatures and summaries
-TEXT_WORDS = 48  # code words after the signature
-TEXT_WORDS_WITH_SUMMARY = 16  # with a summary, code words would drown it (the model averages word pieces)
-DOCSTRING_CHARS = 4000  # of a docstring whose words are left out of the code words
-_SPACES = re.compile(r"\s+")
-
+DEFAULT_MAX_TOKENS = 64  # word pieces the model reads; a symbol's text rarely needs more (see store/embedded_text.py)
 Progress = Callable[[int, int], None]
-
-
-def embedding_text(signature: str, docstring: str, code_words: str) -> str:
-    """What a symbol is embedded as: its signature, the first paragraph of its docstring, then the
-    words of its code (`lexical.body_terms`: split identifiers, each once, in first-use order, its
-    own name's words first, which helps: a name as written is one odd run of word pieces), less
-    those of its docstring.
-
-    Code as written spends most of the model's word pieces on punctuation, `self.` and repeats; its
-    distinct words carry what it is about in about half the pieces (37 against 69 per symbol on the
-    search benchmark's corpus), at the same dense-only quality (docs/benchmarks.md, "Embedded text")."""
-    summary = _SPACES.sub(" ", docstring.strip().split("\n\n", 1)[0])[:300]
-    code = code_words.split()
-    if summary:  # the docstring's own words come first in the code's; the summary has said them
-        documented = words_of(docstring[:DOCSTRING_CHARS])
-        code = [word for word in code if word not in documented]
-    code = code[:TEXT_WORDS_WITH_SUMMARY if summary else TEXT_WORDS]
-    text = " ".join(part for part in (signature, summary, " ".join(code)) if part)
-    return _SPACES.sub(" ", text).strip()[:TEXT_LIMIT]
-
-
-def text_hash(text: str) -> str:
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=12).hexdigest()
-
 
 BACKENDS = ("onnx", "torch")
 
@@ -137,7 +104,7 @@ class _TorchEncoder:
 
 
 def _load_onnx(model: str, max_tokens: int, quantize: bool, cache_dir: Path | None):
-    from kenning.memory import onnx_model
+    from kenning.embedding import onnx_model
 
     location = model_location(model)
     if not Path(location).exists():

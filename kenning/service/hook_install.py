@@ -16,13 +16,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from kenning.cli.hook_client import HOOK_TIMEOUT
+
 from kenning.errors import InvalidInput, StorageError
 from kenning.memory.filestore import write_atomic
 
 RECORD = Path(".kenning") / "hooks.json"
 CLAUDE_SETTINGS = Path(".claude") / "settings.json"
 PREVIOUS_SUFFIX = ".kenning-previous"
+HOOK_TIMEOUT = 60  # seconds Claude Code gives the guard hook (kenning/cli/hook_client.py plans within it)
 HANDOFF_REMINDER = ("kenning: before this session ends, record where it stopped: "
                     "kenning handoff --summary '...' --next '...' (or the handoff MCP tool)")
 

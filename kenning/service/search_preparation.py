@@ -1,7 +1,7 @@
 """After an index run: prepare new symbols for search, then embed them (or leave that for later).
 
 Preparing stores the text a symbol is embedded as, its body words in the lexical index and its
-near-clone bands; the indexer's workers compute these while parsing (memory/search_rows.py), so
+near-clone bands; the indexer's workers compute these while parsing (store/search_rows.py), so
 here it only catches symbols indexed without them, reading each of their files once. Embedding is the slow part; it
 commits in chunks, so search uses what is done, and a run killed midway resumes where it
 stopped. Texts already embedded (cache keyed by model variant and text hash) are never re-encoded.
@@ -11,16 +11,15 @@ from __future__ import annotations
 
 import logging
 import threading
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import groupby
 
-from kenning.memory import lexical, minhash, search_rows
-from kenning.memory import search_tables as tables
-from kenning.memory.embeddings import Embedder, embedding_text, text_hash
-from kenning.memory.index_store import IndexStore
-from kenning.memory.vector_store import VectorStore, collection_name
+from kenning.store import search_rows
+from kenning.embedding.encoder import Embedder
+from kenning.store.embedded_text import embedding_text, text_hash
+from kenning.store.index_store import IndexStore
+from kenning.store.vector_store import VectorStore, collection_name
 from kenning.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -38,38 +37,43 @@ class SearchParts:
     vectors: VectorStore
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "SearchParts":
-        embedder = Embedder(settings.model, settings.embed_max_tokens, settings.embed_quantize,
-                            settings.embed_batch_size, settings.embed_backend, settings.model_cache_dir)
+    def from_settings(cls, settings: Settings, embedder: Embedder | None = None) -> "SearchParts":
+        """The settings' model (or `embedder`, one already loaded with the same settings) and vector store."""
+        embedder = embedder or Embedder(settings.model, settings.embed_max_tokens, settings.embed_quantize,
+                                        settings.embed_batch_size, settings.embed_backend, settings.model_cache_dir)
         name = collection_name(embedder.key, settings.root)
         return cls(embedder, VectorStore(settings.index_dir, name, settings.chroma_url))
 
 
-# One model and vector store per open index, so a server that re-indexes loads the model once.
-_PARTS: "weakref.WeakKeyDictionary[IndexStore, SearchParts]" = weakref.WeakKeyDictionary()
-_PARTS_LOCK = threading.Lock()
+class LazyParts:
+    """A service's SearchParts, made on first use (commands that never embed never load the model) and
+    kept, so a server that re-indexes loads the model once."""
+
+    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+        self._settings = settings
+        self._embedder = embedder
+        self._parts: SearchParts | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self) -> SearchParts:
+        with self._lock:
+            if self._parts is None:
+                self._parts = SearchParts.from_settings(self._settings, self._embedder)
+            return self._parts
 
 
-def parts_for(settings: Settings, store: IndexStore) -> SearchParts:
-    with _PARTS_LOCK:
-        parts = _PARTS.get(store)
-        if parts is None:
-            parts = _PARTS[store] = SearchParts.from_settings(settings)
-        return parts
-
-
-def prepare_search(settings: Settings, store: IndexStore, progress: Progress | None = None,
-                   embed: bool | None = None) -> int:
+def prepare_search(settings: Settings, store: IndexStore, parts: Callable[[], SearchParts],
+                   progress: Progress | None = None, embed: bool | None = None) -> int:
     """Prepare new symbols, then embed them unless deferred; returns how many texts were encoded."""
     prepare_texts(settings, store)
     if not (settings.embed_on_index if embed is None else embed):
         return 0
-    return embed_pending(store, parts_for(settings, store), progress)
+    return embed_pending(store, parts(), progress)
 
 
 def prepare_texts(settings: Settings, store: IndexStore) -> int:
     """Search rows for symbols indexed without them (the indexer's workers normally compute them)."""
-    rows = tables.symbols_without_text(store.conn)
+    rows = store.search.symbols_without_text()
     texts, bodies, shapes = [], [], []
     for path, group in groupby(rows, key=lambda r: r[1]):
         lines = _read_lines(settings, path)
@@ -80,10 +84,8 @@ def prepare_texts(settings: Settings, store: IndexStore) -> int:
             bodies.append((words, sid))
             shapes.append((sid, shape))
     if rows:
-        with store.transaction() as conn:
-            tables.write_texts(conn, texts)
-            lexical.set_bodies(conn, bodies)
-            minhash.write_bands(conn, shapes)
+        with store.transaction() as writes:
+            writes.write_search_rows(texts, bodies, shapes)
     return len(texts)
 
 
@@ -96,26 +98,26 @@ def _read_lines(settings: Settings, path: str) -> list[list[bytes]]:
 
 def embed_pending(store: IndexStore, parts: SearchParts, progress: Progress | None = None) -> int:
     embedder, vectors = parts.embedder, parts.vectors
-    with store.transaction() as conn:
+    with store.transaction() as writes:
         if store.get_meta(_COLLECTION_KEY) != vectors.identity:
-            tables.reset_embedded(conn)
-            store.set_meta(conn, _COLLECTION_KEY, vectors.identity)
-    pending = tables.pending_texts(store.conn)
+            writes.reset_embedded()
+            writes.set_meta(_COLLECTION_KEY, vectors.identity)
+    pending = store.search.pending_texts()
     ids_by_hash: dict[str, list[int]] = {}
     text_by_hash: dict[str, str] = {}
     for sid, digest, text in pending:
         ids_by_hash.setdefault(digest, []).append(sid)
         text_by_hash[digest] = text
-    stored = tables.stored_hashes(store.conn, vectors.identity)
+    stored = store.search.stored_hashes(vectors.identity)
     have = [h for h in ids_by_hash if h in stored]
     needed = [h for h in ids_by_hash if h not in stored]
-    cached = tables.cached_vectors(store.conn, embedder.key, needed)
+    cached = store.search.cached_vectors(embedder.key, needed)
     if cached:
         hashes = list(cached)
         vectors.add(hashes, _stack([cached[h] for h in hashes]))
-    with store.transaction() as conn:
-        tables.record_stored(conn, vectors.identity, cached)
-        tables.mark_embedded(conn, [sid for h in [*have, *cached] for sid in ids_by_hash[h]])
+    with store.transaction() as writes:
+        writes.record_stored(vectors.identity, cached)
+        writes.mark_embedded( [sid for h in [*have, *cached] for sid in ids_by_hash[h]])
 
     missing = [h for h in needed if h not in cached]
     # Longest first across chunks too, so the progress bar's rate only improves.
@@ -126,10 +128,10 @@ def embed_pending(store: IndexStore, parts: SearchParts, progress: Progress | No
         chunk = missing[start:start + _CHUNK]
         encoded = embedder.encode([text_by_hash[h] for h in chunk])
         vectors.add(chunk, encoded)
-        with store.transaction() as conn:
-            tables.cache_vectors(conn, embedder.key, zip(chunk, encoded))
-            tables.record_stored(conn, vectors.identity, chunk)
-            tables.mark_embedded(conn, [sid for h in chunk for sid in ids_by_hash[h]])
+        with store.transaction() as writes:
+            writes.cache_vectors(embedder.key, zip(chunk, encoded))
+            writes.record_stored(vectors.identity, chunk)
+            writes.mark_embedded( [sid for h in chunk for sid in ids_by_hash[h]])
         if progress:
             progress(start + len(chunk), len(missing))
     _prune(store, vectors)
@@ -137,11 +139,11 @@ def embed_pending(store: IndexStore, parts: SearchParts, progress: Progress | No
 
 
 def _prune(store: IndexStore, vectors: VectorStore) -> None:
-    orphans = tables.orphan_hashes(store.conn, vectors.identity)
+    orphans = store.search.orphan_hashes(vectors.identity)
     if orphans:
         vectors.delete(orphans)
-        with store.transaction() as conn:
-            tables.forget_stored(conn, vectors.identity, orphans)
+        with store.transaction() as writes:
+            writes.forget_stored(vectors.identity, orphans)
 
 
 def _stack(rows: list):

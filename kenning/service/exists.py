@@ -26,12 +26,12 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from kenning.errors import InvalidInput
+from kenning.models import Symbol
 from kenning.indexer.extract import parse_source
 from kenning.indexer.fingerprint import fingerprint, shape, tokenize
 from kenning.indexer.languages import language_named
-from kenning.memory import lexical, minhash, search_rows
-from kenning.memory import search_tables as tables
-from kenning.memory.embeddings import embedding_text
+from kenning.store import lexical, minhash, search_rows
+from kenning.store.embedded_text import embedding_text
 from kenning.service.fusion import DATA_FACTOR, DATA_KINDS, WEIGHTS, fuse
 
 MAX_CODE_BYTES = 1_000_000
@@ -117,7 +117,7 @@ def check_code(code: str | bytes | None) -> str | None:
 def code_vectors(ops, codes: list[str], language: str) -> list | None:
     """One batch of embeddings for several code probes (None until anything is embedded): the guard
     looks up every definition a change adds, and one encode call costs far less than one per probe."""
-    if not codes or not tables.anything_embedded(ops.store.conn):
+    if not codes or not ops.store.search.anything_embedded():
         return None
     texts = [embedding_text(*_probe(code, language)[:3]) for code in codes]
     return list(ops.search_parts.embedder.encode(texts))
@@ -126,18 +126,23 @@ def code_vectors(ops, codes: list[str], language: str) -> list | None:
 def find_existing(ops, code: str | None, description: str | None, name: str | None, language: str | None,
                   limit: int, code_vector=None) -> tuple[str, list[dict[str, Any]]]:
     """`code_vector`: the probe's embedding when the caller already has it (see `code_vectors`)."""
-    conn = ops.store.conn
+    reads = ops.store.search
     found: dict[int, _Candidate] = {}
+    rows: dict[int, Symbol] = {}  # each candidate's row, read once however many steps look at it
 
     def get(sid: int) -> _Candidate:
         return found.setdefault(sid, _Candidate(sid, code_probe=bool(code)))
 
-    semantic_ready = tables.anything_embedded(conn)  # nothing embedded yet: skip the model
+    def symbols_of_found() -> dict[int, Symbol]:
+        rows.update(reads.symbols_by_id([sid for sid in found if sid not in rows]))
+        return {sid: rows[sid] for sid in found if sid in rows}
+
+    semantic_ready = reads.anything_embedded()  # nothing embedded yet: skip the model
     if code:
         probe_signature, probe_doc, probe_words, probe_shape, probe_fp, probe_name = _probe(code, language)
-        for sid in tables.ids_with_fingerprint(conn, probe_fp):
+        for sid in reads.ids_with_fingerprint(probe_fp):
             get(sid).exact = True
-        for sid in minhash.candidates(conn, probe_shape):
+        for sid in reads.near_copies(probe_shape):
             get(sid)
         probe_vector = None
         if semantic_ready:
@@ -148,16 +153,16 @@ def find_existing(ops, code: str | None, description: str | None, name: str | No
                 candidate.semantic = max(candidate.semantic, similarity)
         name = name or probe_name
         if name:
-            for sid in tables.ids_named(conn, name):
+            for sid in reads.ids_named(name):
                 get(sid).name = True
         # Every candidate, however found (bands, embedding, name), is compared by structure: the
         # bands miss some one-statement edits of short definitions that the embedding finds.
-        _compare_structure(conn, found, probe_shape)
+        _compare_structure(symbols_of_found(), found, probe_shape)
         # Structural candidates get their code-to-code cosine: it orders exact clones of each other and
         # backs up a near match (a short near match alone is often a coincidence). Those far apart in
         # structure cannot come first; fetching their vectors would only cost time.
         wanted = [sid for sid, c in found.items() if c.exact or c.name or max(c.near, c.edit) >= NEAR_FETCH]
-        hashes = tables.text_hashes(conn, wanted) if probe_vector is not None else {}
+        hashes = reads.text_hashes(wanted) if probe_vector is not None else {}
         stored = ops.search_parts.vectors.vectors(sorted(set(hashes.values()))) if hashes else {}
         for sid, digest in hashes.items():
             vector = stored.get(digest)
@@ -175,9 +180,9 @@ def find_existing(ops, code: str | None, description: str | None, name: str | No
         for sid, value in fuse({"lexical": lexical_ids, "dense": [sid for sid, _ in dense]}, WEIGHTS).items():
             get(sid).fused = value
     if name and not code:
-        for sid in tables.ids_named(conn, name):
+        for sid in reads.ids_named(name):
             get(sid).name = True
-    symbols = tables.symbols_by_id(conn, found)
+    symbols = symbols_of_found()
     for candidate in found.values():
         if candidate.sid in symbols:
             candidate.tokens = len(symbols[candidate.sid].shape.split())
@@ -186,19 +191,20 @@ def find_existing(ops, code: str | None, description: str | None, name: str | No
     ranked = sorted((c for c in found.values() if c.sid in symbols), key=lambda c: c.order, reverse=True)
     # Code-only candidates below the similar bar are noise; a description's fused ranking is kept
     # (its best guesses are useful even when none is close enough for a verdict).
-    ranked = [c for c in ranked if c.verdict(bool(description)) != "none" or c.fused][:limit]
-    verdicts = [c.verdict(bool(description)) for c in ranked]
+    judged = [(c, c.verdict(bool(description))) for c in ranked]
+    judged = [(c, v) for c, v in judged if v != "none" or c.fused][:limit]
+    verdicts = {v for _, v in judged}
     verdict = "exists" if "exists" in verdicts else "similar" if "similar" in verdicts else "none"
-    callers = tables.caller_counts(conn, [symbols[c.sid].qualified_name for c in ranked])
-    return verdict, [_public(c, symbols[c.sid], callers, v) for c, v in zip(ranked, verdicts)]
+    callers = reads.caller_counts([symbols[c.sid].qualified_name for c, _ in judged])
+    return verdict, [_public(c, symbols[c.sid], callers, v) for c, v in judged]
 
 
-def _compare_structure(conn, found: dict[int, _Candidate], probe_shape: str) -> None:
+def _compare_structure(symbols: dict[int, Symbol], found: dict[int, _Candidate], probe_shape: str) -> None:
     """Near-copy Jaccard of each candidate; the same tokens apart from grouping parentheses count as
     an exact match (the fingerprint keeps them, a reformatter does not)."""
     probe_tokens = minhash.comparable_tokens(probe_shape)
     probe_shingles = minhash.comparable_shingles(probe_shape)
-    for sid, symbol in tables.symbols_by_id(conn, found).items():
+    for sid, symbol in symbols.items():
         candidate = found[sid]
         tokens = minhash.comparable_tokens(symbol.shape)
         if tokens == probe_tokens:

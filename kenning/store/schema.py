@@ -61,7 +61,7 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # 2: search: lexical index (rowid = symbols.id, kept in step by IndexStore.write_files and
     # delete_files), texts to embed, the embedding cache, near-clone bands. (It also made the exists audit
-    # log's tables, until the log moved to its own database, memory/audit.py, which copies them once.)
+    # log's tables, until the log moved to its own database, store/audit.py, which copies them once.)
     """
     CREATE VIRTUAL TABLE symbols_fts USING fts5(
         name_terms, signature, docstring, body, tokenize = 'porter unicode61 remove_diacritics 2'

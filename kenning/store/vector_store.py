@@ -105,13 +105,23 @@ class VectorStore:
         return [(i, 1.0 - float(d)) for i, d in zip(found["ids"][0], found["distances"][0])]
 
     def count(self) -> int:
-        return self.collection.count()
+        try:
+            return self.collection.count()
+        except StorageError:
+            raise
+        except Exception as e:
+            raise StorageError(f"cannot count the vectors in {self.name}: {e}") from e
 
     def vectors(self, ids: list[str]) -> dict[str, np.ndarray]:
         """Stored vectors by id (missing ids are left out)."""
         if not ids:
             return {}
-        got = self.collection.get(ids=ids, include=["embeddings"])
+        try:
+            got = self.collection.get(ids=ids, include=["embeddings"])
+        except StorageError:
+            raise
+        except Exception as e:
+            raise StorageError(f"cannot read vectors from {self.name}: {e}") from e
         import numpy as np
 
         return {i: np.asarray(v, dtype=np.float32) for i, v in zip(got["ids"], got["embeddings"])}
