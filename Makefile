@@ -21,8 +21,9 @@ $(STAMP): pyproject.toml | $(PY)
 
 install: $(STAMP)
 
+# Serves at once: the server indexes in the background, answering by name and words as soon as the
+# structure is written and by meaning as embedding catches up (every answer's `index` says how far).
 run: $(STAMP)
-	$(VENV)/bin/kenning index .
 	$(VENV)/bin/kenning serve --root . --host $(HOST) --port $(PORT)
 
 # The browser tests drive Debian's chromium; without it (no root, offline) they skip with a message.

@@ -33,8 +33,11 @@ def test_status_shows_counts_embedded_freshness_and_local_time(tmp_path):
     lines = text.stdout.splitlines()
     assert lines[0] == f"root: {root}"
     assert lines[1].startswith("files: ") and "(0 embedded)" in lines[1]
-    assert lines[2] == "stale files: 1 (run `kenning index`)"
-    assert lines[3].startswith("last indexed: 20") and "never" not in lines[3]
+    symbols = lines[1].split("symbols: ", 1)[1].split(" ", 1)[0]
+    assert lines[2] == (f"embedding: 0 of {symbols} symbols (0%), run `kenning embed`; until then search finds"
+                        " the rest by name and words, not by meaning")
+    assert lines[3] == "stale files: 1 (run `kenning index`)"
+    assert lines[4].startswith("last indexed: 20") and "never" not in lines[4]
     data = json.loads(kenning("status", "--root", str(root), "--json").stdout)
     assert data["stale_files"] == 1 and data["embedded"] == 0 and data["indexing"] is False
     assert data["symbols"] > 50 and isinstance(data["last_indexed_at"], float)

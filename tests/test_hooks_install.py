@@ -59,7 +59,7 @@ def test_claude_code_install_merges_is_idempotent_and_uninstall_restores_exactly
     assert merged["hooks"]["PreToolUse"][0] == USER_SETTINGS["hooks"]["PreToolUse"][0]
     guard = merged["hooks"]["PreToolUse"][1]
     assert guard["matcher"] == "Write|Edit|MultiEdit"
-    assert guard["hooks"][0]["command"].startswith(sys.executable) and "guard --hook claude-code" in guard["hooks"][0]["command"]
+    assert guard["hooks"][0]["command"].startswith(sys.executable) and "kenning.cli.hook_client claude-code" in guard["hooks"][0]["command"]
     assert "brief" in merged["hooks"]["SessionStart"][0]["hooks"][0]["command"]
     assert "handoff" in merged["hooks"]["Stop"][0]["hooks"][0]["command"]
     again = kenning(tmp_path, "hooks", "install", "claude-code")

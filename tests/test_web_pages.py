@@ -174,3 +174,12 @@ def test_token_login_sets_a_strict_cookie_the_api_accepts(service):
     assert guarded.get("/stats").status_code == 200
     bearer = TestClient(create_app(service, token="s3cret"), base_url=BASE)
     assert bearer.get("/stats", headers={"Authorization": "Bearer s3cret"}).status_code == 200
+
+
+def test_the_overview_shows_how_much_is_embedded(client, service):
+    # The fixture indexes without embedding: nothing is searchable by meaning yet, and the page says so.
+    status = service.status()
+    assert status["embedded"] < status["symbols"]
+    page = client.get("/").text
+    assert f'<progress value="{status["embedded"]}" max="{status["symbols"]}"' in page
+    assert f"{status['symbols'] - status['embedded']} symbol(s) not yet searchable by meaning" in page

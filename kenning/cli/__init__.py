@@ -1,5 +1,15 @@
-"""The `kenning` command line: results to stdout, diagnostics to stderr, one line per error."""
+"""The `kenning` command line: results to stdout, diagnostics to stderr, one line per error.
 
-from kenning.cli.app import app, main
+Importing the package loads nothing: typer and the service load when `main` runs, so the
+standard-library-only modules here (running_server, claude_hook, hook_client, which the editor and
+git hooks run on every write) stay cheap to import.
+"""
 
-__all__ = ["app", "main"]
+
+def main() -> None:
+    from kenning.cli.app import main as run_cli
+
+    run_cli()
+
+
+__all__ = ["main"]

@@ -6,10 +6,8 @@ server (model already loaded) and only otherwise works in-process.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -17,8 +15,9 @@ from typing import Annotated, Any
 
 import typer
 
-from kenning.cli import claude_hook, running_server
+from kenning.cli import hook_client, running_server
 from kenning.cli.app import JsonOption, RootOption, app, emit_json, stdout
+from kenning.cli.hook_client import describe, staged_changes
 from kenning.errors import InvalidInput, KenningError
 from kenning.service import MAX_CODE_BYTES, Service, parse_diff
 from kenning.settings import Settings
@@ -46,7 +45,12 @@ def guard(
     Exit 0 when allowed, 1 when a finding kind listed in guard_block_on blocks it.
     """
     if hook is not None:
-        raise typer.Exit(_answer_hook(root, hook))
+        out, err = (answer_hook_event(hook_client.read_event(), root) if hook in HOOK_PROTOCOLS else
+                    ("", f"kenning guard: write allowed without a check: unknown hook protocol {hook!r};"
+                         f" use one of {', '.join(HOOK_PROTOCOLS)}\n"))
+        sys.stdout.write(out)
+        sys.stderr.write(err)
+        raise typer.Exit(0)
     if sum((file is not None, diff is not None, staged)) != 1 or (file is None) != (content_file is None):
         raise InvalidInput("give --file with --content-file, or --diff, or --staged, or --hook claude-code")
     checker = Checker(Settings.load(root))
@@ -70,11 +74,12 @@ class Checker:
     """Guard checks through the root's running server when there is one, else in this process. The files of
     one run (--staged, --diff) share its time budget."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, budget_ceiling: float | None = None) -> None:
         self.settings = settings
         self.server = running_server.find(settings.root)
         self._service: Service | None = None
-        self._deadline = time.monotonic() + settings.guard_time_budget
+        budget = settings.guard_time_budget
+        self._deadline = time.monotonic() + (budget if budget_ceiling is None else min(budget, budget_ceiling))
 
     def check(self, path: str, **change: Any) -> dict[str, Any]:
         # This process's settings decide, not the server's.
@@ -93,66 +98,14 @@ class Checker:
         return self._service.guard(path, **decide, **change)
 
 
-def describe(report: dict[str, Any]) -> list[str]:
-    """The report as lines an assistant (or a person at a commit) can act on."""
-    findings = report["findings"]
-    verdict = "blocked" if report["decision"] == "block" else "ok" if not findings else "allowed with notes"
-    lines = [f"kenning guard: {report['path']}: {verdict} ({len(report['checked'])} new or changed definitions"
-             f" checked, {len(findings)} findings)"]
-    for finding in findings:
-        lines.append(f"  [{finding['kind']}] {finding['message']}")
-    blocking = [f for f in findings if f["kind"] in report["block_on"]]
-    if blocking:
-        lines.append(f"  blocked by guard_block_on ({', '.join(report['block_on'])}); to keep it anyway, say why"
-                     " (the next check then allows this code):")
-        lines.extend(f"    {f['override']}" for f in blocking if f.get("override"))
-        if any(f["kind"] == "rule" for f in blocking):
-            lines.append("    a rule finding stays until the import goes, or `rule` leaves guard_block_on")
-    else:
-        choices = [f["query_id"] for f in findings if f.get("query_id")]
-        if choices:
-            lines.append(f"  then record what you did: kenning choice {choices[0]} reused|extended|wrote_new"
-                         " --reason '...'")
-    lines.extend(f"  note: {notice}" for notice in report["notices"])
-    return lines
 
 
-def staged_changes(root: Path) -> list[tuple[str, str, str]]:
-    """(path relative to root, staged text, HEAD's text) of every file added, changed or renamed in the index."""
-    top = Path(_git(root, "rev-parse", "--show-toplevel").strip())
-    fields = _git(top, "diff", "--cached", "--name-status", "-z", "-M", "--diff-filter=ACMR").split("\0")
-    changes = []
-    i = 0
-    while i < len(fields) - 1:
-        status = fields[i]
-        old, new = (fields[i + 1], fields[i + 2]) if status[:1] in "RC" else (fields[i + 1], fields[i + 1])
-        i += 3 if status[:1] in "RC" else 2
-        try:
-            path = (top / new).resolve().relative_to(root.resolve()).as_posix()
-        except ValueError:
-            continue  # staged outside the kenning root
-        base = _git(top, "show", f"HEAD:{old}", missing_ok=True) if status[:1] != "A" else ""
-        changes.append((path, _git(top, "show", f":{new}"), base))
-    return changes
 
-
-def _answer_hook(root: Path | None, protocol: str) -> int:
-    """Answer one hook event; never fails the editor: any error allows the write and says why on stderr."""
-    try:
-        if protocol not in HOOK_PROTOCOLS:
-            raise InvalidInput(f"unknown hook protocol {protocol!r}; use one of {', '.join(HOOK_PROTOCOLS)}")
-        event = json.loads(sys.stdin.buffer.read(MAX_CODE_BYTES * 2) or b"null")
-        project = claude_hook.project_root(event, root, dict(os.environ))
-        proposal = claude_hook.proposal(event, project)
-        if proposal is None:
-            return 0
-        report = Checker(Settings.load(project)).check(proposal.path, content=proposal.content, origin="claude-code")
-        if report["findings"]:
-            note = "\n".join(describe(report))
-            sys.stdout.write(json.dumps(claude_hook.answer(note, report["decision"] == "block")) + "\n")
-    except Exception as e:  # noqa: BLE001  # the guard must never break the editor
-        sys.stderr.write(f"kenning guard: write allowed without a check: {e}\n")
-    return 0
+def answer_hook_event(raw: bytes, root: Path | None) -> tuple[str, str]:
+    """(stdout, stderr) for one Claude Code event, checked here or through the root's server: the hook
+    client's answer when it cannot ask the server itself."""
+    return hook_client.answer_claude_code(raw, root, dict(os.environ), lambda project: Checker(
+        Settings.load(project), hook_client.HOOK_GUARD_BUDGET))
 
 
 def _decision(reports: list[dict[str, Any]]) -> str:
@@ -180,15 +133,3 @@ def _read(source: Path | None) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         raise InvalidInput(f"{source} is not UTF-8 text") from None
-
-
-def _git(cwd: Path, *args: str, missing_ok: bool = False) -> str:
-    try:
-        done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, timeout=60)
-    except OSError as e:
-        raise InvalidInput(f"--staged needs git: {e.strerror}") from e
-    if done.returncode != 0:
-        if missing_ok:
-            return ""
-        raise InvalidInput(f"git {args[0]} failed in {cwd}: {done.stderr.decode(errors='replace').strip()}")
-    return done.stdout.decode("utf-8", errors="replace")

@@ -127,6 +127,12 @@ def status(root: RootOption = None, as_json: JsonOption = False) -> None:
     stdout.print(f"root: {data['root']}", markup=False)
     stdout.print(f"files: {data['files']}, symbols: {data['symbols']} ({data['embedded']} embedded), "
                  f"references: {data['references']} ({data['edges']} resolved)", markup=False)
+    unembedded = data["symbols"] - data["embedded"]
+    if unembedded > 0:
+        share = 100 * data["embedded"] // data["symbols"]
+        doing = "embedding in the background" if data["indexing"] else "run `kenning embed`"
+        stdout.print(f"embedding: {data['embedded']} of {data['symbols']} symbols ({share}%), {doing}; until then"
+                     " search finds the rest by name and words, not by meaning", markup=False)
     stale = data["stale_files"]
     stdout.print(f"stale files: {stale}" + (" (run `kenning index`)" if stale else ""), markup=False)
     stdout.print(f"last indexed: {when}" + (" (an index run is under way)" if data["indexing"] else ""),

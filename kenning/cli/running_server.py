@@ -33,6 +33,10 @@ class ServerUnavailable(Exception):
     """No server answered; the caller works in-process instead."""
 
 
+class ServerTimedOut(ServerUnavailable):
+    """The server took the connection but did not answer within the time given."""
+
+
 class ServerError(Exception):
     """The server answered with an error: {"error": {"type", "message"}}."""
 
@@ -67,6 +71,8 @@ class RunningServer:
                 raise ServerError("HTTPError", f"the server answered {e.code}") from e
             raise ServerError(error.get("type", "HTTPError"), error.get("message", "")) from e
         except (urllib.error.URLError, OSError) as e:
+            if isinstance(e, TimeoutError) or isinstance(getattr(e, "reason", None), TimeoutError):
+                raise ServerTimedOut(str(e)) from e
             raise ServerUnavailable(str(e)) from e
 
 

@@ -16,12 +16,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
+
 from kenning.errors import InvalidInput, StorageError
 from kenning.memory.filestore import write_atomic
 
 RECORD = Path(".kenning") / "hooks.json"
 CLAUDE_SETTINGS = Path(".claude") / "settings.json"
 PREVIOUS_SUFFIX = ".kenning-previous"
+HOOK_TIMEOUT = 60  # seconds Claude Code gives the guard hook (kenning/cli/hook_client.py plans within it)
 HANDOFF_REMINDER = ("kenning: before this session ends, record where it stopped: "
                     "kenning handoff --summary '...' --next '...' (or the handoff MCP tool)")
 
@@ -31,14 +33,20 @@ def kenning_command() -> str:
     return f"{shlex.quote(sys.executable)} -m kenning"
 
 
+def guard_hook_command(target: str) -> str:
+    """The guard hook's command: the standard-library client, which asks a running `kenning serve` and
+    starts the full guard only when none runs (kenning/cli/hook_client.py)."""
+    return f"{shlex.quote(sys.executable)} -m kenning.cli.hook_client {target}"
+
+
 def claude_groups(budget: int) -> dict[str, list[dict[str, Any]]]:
     kenning = kenning_command()
     return {
         "SessionStart": [{"hooks": [{"type": "command",
                                      "command": f'{kenning} brief --root "$CLAUDE_PROJECT_DIR" --budget {budget}'}]}],
         "PreToolUse": [{"matcher": "Write|Edit|MultiEdit",
-                        "hooks": [{"type": "command", "command": f"{kenning} guard --hook claude-code",
-                                   "timeout": 60}]}],
+                        "hooks": [{"type": "command", "command": guard_hook_command("claude-code"),
+                                   "timeout": HOOK_TIMEOUT}]}],
         "Stop": [{"hooks": [{"type": "command",
                              "command": "echo " + shlex.quote(json.dumps({"systemMessage": HANDOFF_REMINDER}))}]}],
     }
@@ -57,6 +65,12 @@ def install_claude(root: Path, budget: int) -> list[str]:
         if event not in hooks:
             hooks[event] = []
             mine["created_events"].append(event)
+        # An earlier kenning's group for this event (another command, say) is replaced, not doubled.
+        for old in [g for g in mine["added"].get(event, []) if g not in groups]:
+            mine["added"][event].remove(old)
+            if old in hooks[event]:
+                hooks[event].remove(old)
+                changes.append(f"took out the older kenning {event} hook in {CLAUDE_SETTINGS}")
         for group in groups:
             if group not in hooks[event]:
                 hooks[event].append(group)
@@ -102,11 +116,15 @@ def uninstall_claude(root: Path) -> list[str]:
 def install_git(root: Path) -> list[str]:
     hook = _git_hooks_dir(root) / "pre-commit"
     script = _pre_commit_script(root)
-    if hook.exists() and hook.read_text(encoding="utf-8", errors="replace") == script:
+    existing = hook.read_text(encoding="utf-8", errors="replace") if hook.exists() else None
+    if existing == script:
         return []
     previous = hook.with_name(hook.name + PREVIOUS_SUFFIX)
     changes = []
-    if hook.exists():
+    recorded = _read_record(root).get("git")
+    if existing is not None and recorded and recorded["script"] == existing:
+        changes.append(f"replaced the older kenning hook at {hook}")  # an earlier install's: rewritten in place
+    elif existing is not None:
         if previous.exists():
             raise InvalidInput(f"{previous} exists already; remove or rename it, then install again")
         hook.replace(previous)
@@ -116,7 +134,7 @@ def install_git(root: Path) -> list[str]:
     hook.chmod(hook.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
     record = _read_record(root)
     _write_record(root, record | {"git": {"hook": str(hook), "script": script, "moved_aside": previous.exists()}})
-    return changes + [f"wrote {hook}: runs `kenning guard --staged` before each commit"]
+    return changes + [f"wrote {hook}: runs the guard on the staged changes before each commit"]
 
 
 def uninstall_git(root: Path) -> list[str]:
@@ -144,7 +162,7 @@ def _pre_commit_script(root: Path) -> str:
         "# Blocks the commit (exit 1) only for the finding kinds in guard_block_on.\n"
         f'previous="$(dirname "$0")/pre-commit{PREVIOUS_SUFFIX}"\n'
         'if [ -x "$previous" ]; then "$previous" "$@" || exit $?; fi\n'
-        f"exec {kenning_command()} guard --staged --root {shlex.quote(str(root))}\n"
+        f"exec {guard_hook_command('git')} --root {shlex.quote(str(root))}\n"
     )
 
 
