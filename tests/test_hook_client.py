@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from conftest import copy_stdlib, renamed_dedent
-from kenning.cli import hook_client, running_server
+from kenning.cli import hook_answers, hook_client, running_server
 from kenning.service import hook_install
 from kenning.memory.decisions import DecisionLog
 from kenning.service import Service
@@ -30,8 +30,8 @@ UNRELATED = '\n\ndef histogram(words):\n    """Count each word."""\n    counts =
             '        counts[word] = counts.get(word, 0) + 1\n    return counts\n'
 BLOCK_ALL = '["duplicate-exact", "rule", "duplicate", "similar"]'
 # Kenning modules the fast path may load: the client, what it reads events and servers with, and no more.
-LIGHT_MODULES = {"kenning", "kenning.cli", "kenning.cli.hook_client", "kenning.cli.running_server",
-                 "kenning.cli.claude_hook", "kenning.errors", "kenning.service", "kenning.service.proposal"}
+LIGHT_MODULES = {"kenning", "kenning.cli", "kenning.cli.hook_client", "kenning.cli.hook_answers",
+                 "kenning.cli.running_server", "kenning.cli.claude_hook", "kenning.errors", "kenning.service", "kenning.service.proposal"}
 
 
 def git(root: Path, *args: str) -> None:
@@ -227,7 +227,7 @@ def test_installed_hooks_call_the_client_and_an_older_install_is_replaced(root, 
     hook_install.install_claude(project, 1500)
     groups = json.loads(settings_file.read_text())["hooks"]["PreToolUse"]
     assert len(groups) == 1 and groups[0]["hooks"][0]["command"].endswith("-m kenning.cli.hook_client claude-code")
-    assert groups[0]["hooks"][0]["timeout"] == hook_client.HOOK_TIMEOUT == hook_install.HOOK_TIMEOUT
+    assert groups[0]["hooks"][0]["timeout"] == hook_answers.HOOK_TIMEOUT == hook_install.HOOK_TIMEOUT
     # The command as installed (shell words and all) answers a real event.
     command = groups[0]["hooks"][0]["command"]
     done = subprocess.run(command, shell=True, input=events(root)["duplicate"], capture_output=True, text=True,

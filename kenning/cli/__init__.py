@@ -1,7 +1,7 @@
 """The `kenning` command line: results to stdout, diagnostics to stderr, one line per error.
 
 Importing the package loads nothing: typer and the service load when `main` runs, so the
-standard-library-only modules here (running_server, claude_hook, hook_client, which the editor and
+standard-library-only modules here (running_server, claude_hook, hook_answers, hook_client, which the editor and
 git hooks run on every write) stay cheap to import.
 """
 

@@ -15,9 +15,9 @@ from typing import Annotated, Any
 
 import typer
 
-from kenning.cli import hook_client, running_server
+from kenning.cli import hook_answers, running_server
 from kenning.cli.app import JsonOption, RootOption, app, emit_json, stdout
-from kenning.cli.hook_client import describe, staged_changes
+from kenning.cli.hook_answers import describe, staged_changes
 from kenning.errors import InvalidInput, KenningError
 from kenning.service import MAX_CODE_BYTES, Service, parse_diff
 from kenning.settings import Settings
@@ -45,7 +45,7 @@ def guard(
     Exit 0 when allowed, 1 when a finding kind listed in guard_block_on blocks it.
     """
     if hook is not None:
-        out, err = (answer_hook_event(hook_client.read_event(), root) if hook in HOOK_PROTOCOLS else
+        out, err = (answer_hook_event(hook_answers.read_event(), root) if hook in HOOK_PROTOCOLS else
                     ("", f"kenning guard: write allowed without a check: unknown hook protocol {hook!r};"
                          f" use one of {', '.join(HOOK_PROTOCOLS)}\n"))
         sys.stdout.write(out)
@@ -104,8 +104,8 @@ class Checker:
 def answer_hook_event(raw: bytes, root: Path | None) -> tuple[str, str]:
     """(stdout, stderr) for one Claude Code event, checked here or through the root's server: the hook
     client's answer when it cannot ask the server itself."""
-    return hook_client.answer_claude_code(raw, root, dict(os.environ), lambda project: Checker(
-        Settings.load(project), hook_client.HOOK_GUARD_BUDGET))
+    return hook_answers.answer_claude_code(raw, root, dict(os.environ), lambda project: Checker(
+        Settings.load(project), hook_answers.HOOK_GUARD_BUDGET))
 
 
 def _decision(reports: list[dict[str, Any]]) -> str:

@@ -135,7 +135,7 @@ def _code(ops: BriefSources, since: float) -> Section:
     return Section("code_changed", "Code changed since the last session", lines, items, len(paths))
 
 
-def _disconnected(ops: MemoryOps) -> Section:
+def _disconnected(ops: BriefSources) -> Section:
     """Modules and public definitions nothing in the project uses, at most _DISCONNECTED_SHOWN of them."""
     found = project_disconnected(ops.store, ops.settings.root, ops.settings.entry_points)
     lines = [f"- {f.get('symbol') or f['path']} ({f['path']}:{f['line']})"

@@ -23,7 +23,7 @@ from kenning.memory.filestore import write_atomic
 RECORD = Path(".kenning") / "hooks.json"
 CLAUDE_SETTINGS = Path(".claude") / "settings.json"
 PREVIOUS_SUFFIX = ".kenning-previous"
-HOOK_TIMEOUT = 60  # seconds Claude Code gives the guard hook (kenning/cli/hook_client.py plans within it)
+HOOK_TIMEOUT = 60  # seconds Claude Code gives the guard hook (kenning/cli/hook_answers.py plans within it)
 HANDOFF_REMINDER = ("kenning: before this session ends, record where it stopped: "
                     "kenning handoff --summary '...' --next '...' (or the handoff MCP tool)")
 

@@ -21,7 +21,7 @@ from kenning.memory.tasks import TaskBoard, unchanged_since_opened
 from kenning.models import DECISION_STATUSES, TASK_STATUSES, Decision, Handoff, Problem, Task
 from kenning.service import briefing
 from kenning.service.brief_sections import brief_sections
-from kenning.service.code_links import code_failures, file_hashes, files_of, resolve_link, symbols_of
+from kenning.service.code_links import code_failures, file_hashes, files_of, resolve_link
 from kenning.service.decision_search import DecisionHits, DecisionSearch
 from kenning.service.disconnected import project_disconnected
 from kenning.service.drift import CHECKED_STATUSES, Drift, acknowledged_links, find_drift
