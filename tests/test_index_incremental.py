@@ -13,6 +13,7 @@ import pytest
 
 from conftest import copy_stdlib
 from kenning.service import Service
+from kenning.service import indexing
 from kenning.settings import Settings
 
 
@@ -97,22 +98,43 @@ def test_a_file_that_turns_binary_is_dropped_and_counted(project):
     assert not [s for s in project.store.all_symbols() if s.path == "textwrap.py"]
 
 
+# An index run that stops for good once `after` files are handled (its progress callback says where it
+# is), having said so in the `paused` file: a kill then lands at a known point, on any machine's speed.
+_PAUSING_INDEX = """
+import sys, time
+from pathlib import Path
+from kenning.service import Service
+from kenning.service import indexing
+from kenning.settings import Settings
+root, after, paused = Path(sys.argv[1]), int(sys.argv[2]), Path(sys.argv[3])
+def progress(done, total):
+    if done >= after and total > 0:
+        paused.write_text(f"{done} {total}")
+        while True:
+            time.sleep(60)
+Service.from_settings(Settings.load(root)).index(progress=progress)
+"""
+
+
+def _index_paused_after(root: Path, files: int, paused: Path) -> subprocess.Popen:
+    proc = subprocess.Popen([sys.executable, "-c", _PAUSING_INDEX, str(root), str(files), str(paused)],
+                            env={**os.environ, "KENNING_WORKERS": "1"}, stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + 240
+    while not paused.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if not paused.exists():
+        proc.kill()
+        pytest.fail(f"the index run never reached file {files} (exit {proc.poll()})")
+    return proc
+
+
 def test_a_killed_index_run_is_completed_by_the_next_run(tmp_path):
     root = copy_stdlib(tmp_path / "big", "email", "json", "asyncio", "xml")
-    env = {**os.environ, "KENNING_WORKERS": "1"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "kenning", "index", str(root)], env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
     database = root / ".kenning" / "index" / "index.sqlite3"
-    # Kill it in the middle of its one first-index transaction: it holds the writer lock, has
-    # parsed for a while, and has committed nothing yet.
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and proc.poll() is None and not _writer_lock_held(database.parent):
-        time.sleep(0.02)
-    time.sleep(0.5)
-    if proc.poll() is not None or _files_in(database) > 0:
-        pytest.fail("the index run committed before it could be killed; use a larger corpus")
+    # Killed in the middle of its one first-index transaction: it holds the writer lock, has
+    # parsed and written 40 files, and has committed nothing yet.
+    proc = _index_paused_after(root, 40, tmp_path / "paused")
+    assert _writer_lock_held(database.parent) and _files_in(database) == 0
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert _files_in(database) == 0  # nothing half-written is visible
@@ -136,26 +158,21 @@ def test_a_run_killed_between_batches_of_an_update_is_completed_by_the_next_run(
     # A first index of a few files, then many more: the second run commits batch by batch.
     root = copy_stdlib(tmp_path / "big", "json")
     _service(root).index()
-    copy_stdlib(root, "email", "asyncio", "xml", "idlelib", "logging", "concurrent")
+    more = ("email", "asyncio", "xml", "idlelib", "logging", "concurrent", "multiprocessing", "importlib", "http")
+    copy_stdlib(root, *more)
     database = root / ".kenning" / "index" / "index.sqlite3"
     first = _files_in(database)
-    env = {**os.environ, "KENNING_WORKERS": "1"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "kenning", "index", str(root)], env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and proc.poll() is None and _files_in(database) == first:
-        time.sleep(0.02)
-    if proc.poll() is not None:
-        pytest.fail("the index run finished before it could be killed; use a larger corpus")
+    # Paused after its first batch (indexing._BATCH files per transaction) is committed and before the rest.
+    proc = _index_paused_after(root, indexing._BATCH + 1, tmp_path / "paused")
+    done, total = map(int, (tmp_path / "paused").read_text().split())
+    assert done < total, "a run with more than one batch to write"
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert first < _files_in(database)
 
     resumed = _service(root)
     resumed.index()
-    fresh_root = copy_stdlib(tmp_path / "fresh", "json", "email", "asyncio", "xml", "idlelib", "logging", "concurrent")
+    fresh_root = copy_stdlib(tmp_path / "fresh", "json", *more)
     fresh = _service(fresh_root)
     fresh.index()
 

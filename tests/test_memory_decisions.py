@@ -125,6 +125,7 @@ _ADD_50 = textwrap.dedent("""
     from pathlib import Path
     from kenning.memory.decisions import DecisionLog
     root, go, who = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
+    (go.parent / f"ready-{who}").touch()  # imports done: the adds start together once `go` exists
     while not go.exists():
         time.sleep(0.001)
     log = DecisionLog.for_root(root)
@@ -139,7 +140,9 @@ def test_two_processes_adding_50_each_end_with_100_distinct_decisions(tmp_path: 
         subprocess.Popen([sys.executable, "-c", _ADD_50, str(tmp_path), str(go), who], stderr=subprocess.PIPE)
         for who in ("a", "b")
     ]
-    time.sleep(0.5)  # both interpreters are up and polling, so the adds overlap
+    deadline = time.monotonic() + 60
+    while not all((tmp_path / f"ready-{who}").exists() for who in "ab") and time.monotonic() < deadline:
+        time.sleep(0.01)  # both interpreters up and polling, so the adds overlap
     go.touch()
     for proc in procs:
         assert proc.wait(timeout=120) == 0, proc.stderr.read().decode()

@@ -9,7 +9,6 @@ from __future__ import annotations
 import shutil
 import sqlite3
 import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import anyio
@@ -66,8 +65,8 @@ def test_two_mcp_processes_and_a_server_lose_nothing(tmp_path):
             futures = [pool.submit(_mcp_client, root, "alpha"), pool.submit(_mcp_client, root, "beta"),
                        pool.submit(_http_client, f"http://127.0.0.1:{port}")]
             ids = [i for f in futures for i in f.result(timeout=240)]
-        # Let the server's watcher settle on the last files, then ask it to catch up for certain.
-        time.sleep(1.5)
+        # Ask the server to catch up for certain: a re-index waits out a watcher run under way, then
+        # parses whatever that run had not seen.
         assert httpx.post(f"http://127.0.0.1:{port}/index", timeout=60).status_code == 200
     finally:
         stop(server)
