@@ -18,7 +18,7 @@ REFERENCE_KINDS = ("call", "import", "inherit", "implement", "type",
                    "import-type", "import-main", "call-main", "inherit-main")
 IMPORT_KINDS = ("import", "import-type", "import-main")  # resolved as imports: they bind names
 # What `kenning guard` reports about a proposed change, strongest first; `guard_block_on` names some of them.
-GUARD_KINDS = ("duplicate-exact", "rule", "duplicate", "similar")
+GUARD_KINDS = ("duplicate-exact", "rule", "unresolved", "broken-call", "duplicate", "similar")
 
 
 def _fields_of(obj) -> tuple:

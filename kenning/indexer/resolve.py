@@ -67,7 +67,7 @@ class Resolver:
         return resolved
 
     def _imported_modules(self, bindings: dict[str, str], path: str) -> list[str]:
-        modules = (self._module_for(target, path) for target in bindings.values())
+        modules = (self.module_for(target, path) for target in bindings.values())
         return list(dict.fromkeys(m for m in modules if m is not None))
 
     def _bindings(self, path: str, refs: list[Reference]) -> dict[str, str]:
@@ -156,7 +156,7 @@ class Resolver:
             candidate = f"{bindings[head]}.{rest}" if rest else bindings[head]
             if candidate in self.qualified:
                 return candidate, self.qualified[candidate], 0.9
-            module = self._module_for(bindings[head], ref.path)
+            module = self.module_for(bindings[head], ref.path)
             if module is not None:
                 candidate = f"{module}.{rest}" if rest else module
                 if candidate in self.qualified:
@@ -179,7 +179,7 @@ class Resolver:
             return only.qualified_name, only.path, 0.3 if guessed_receiver else 0.5
         return UNRESOLVED
 
-    def _module_for(self, target: str, path: str) -> str | None:
+    def module_for(self, target: str, path: str) -> str | None:
         if target in self.module_paths:
             return target
         return self._module_by_suffix(target, _names_whole_modules(path))
