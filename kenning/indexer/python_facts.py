@@ -22,6 +22,7 @@ BUILTIN_NAMES = frozenset(dir(builtins)) | {
     "__debug__", "__annotations__", "__qualname__", "__module__", "__class__", "__dict__", "reveal_type",
 }
 _IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
+_NAME_ERRORS = frozenset({"NameError", "Exception", "BaseException"})
 _INERT_DECORATORS = frozenset({"dataclass", "dataclasses.dataclass", "total_ordering", "functools.total_ordering",
                                "final", "typing.final"})
 _UNKNOWN = "?"
@@ -37,6 +38,7 @@ class CallShape:
     receiver: str | None = None  # for `x.m(...)`: the class `x` holds as written ('Invoice'), when known
     own_class: str | None = None  # for `self.m(...)` / `cls.m(...)`: the enclosing class, dotted within the module
     bound_method: bool = True  # the receiver is an instance (or cls): the method's first parameter is taken
+    name_guarded: bool = False  # inside a try that catches NameError: a missing name is expected there
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +59,8 @@ class ClassFacts:
 @dataclass(frozen=True, slots=True)
 class PythonFacts:
     bound: frozenset[str]  # every name bound anywhere in the file, in any scope
-    dynamic: bool  # names may be bound at run time: a star import, exec, globals() writes, module __getattr__
+    rebound: frozenset[str]  # those bound by something other than an import (a def, an assignment, a parameter)
+    dynamic: bool  # names may be bound at run time: a star import, exec, writes to globals()
     calls: tuple[CallShape, ...]
     imports: tuple[ImportFact, ...]
     classes: dict[str, ClassFacts]  # dotted within the module: 'Invoice', 'Outer.Inner'
@@ -70,7 +73,7 @@ def python_facts(source: str) -> PythonFacts | None:
         return None
     walker = _Walker()
     walker.visit_body(tree.body, {}, None, None, guarded=False, top=True)
-    return PythonFacts(frozenset(walker.bound), walker.dynamic, tuple(walker.calls), tuple(walker.imports),
+    return PythonFacts(frozenset(walker.bound | walker.imported), frozenset(walker.bound), walker.dynamic, tuple(walker.calls), tuple(walker.imports),
                        walker.classes)
 
 
@@ -105,7 +108,9 @@ def annotation_class(node: ast.AST | None) -> str | None:
 
 class _Walker:
     def __init__(self) -> None:
-        self.bound: set[str] = set()
+        self.bound: set[str] = set()  # by anything but an import
+        self.imported: set[str] = set()
+        self.name_guards = 0  # try blocks around the current node that catch NameError
         self.dynamic = False
         self.calls: list[CallShape] = []
         self.imports: list[ImportFact] = []
@@ -120,8 +125,6 @@ class _Walker:
                         class_path: str | None, *, guarded: bool, top: bool) -> None:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             self.bound.add(node.name)
-            if top and node.name == "__getattr__" and class_path is None:
-                self.dynamic = True
             for expr in [*node.decorator_list, *node.args.defaults, *node.args.kw_defaults]:
                 if expr is not None:
                     self.visit_expression(expr, receivers, own_class)
@@ -141,20 +144,23 @@ class _Walker:
             return
         if isinstance(node, ast.Import):
             for alias in node.names:
-                self.bound.add(alias.asname or alias.name.split(".")[0])
+                self.imported.add(alias.asname or alias.name.split(".")[0])
                 self.imports.append(ImportFact(node.lineno, alias.name, (), guarded, top))
             return
         if isinstance(node, ast.ImportFrom):
             module = "." * node.level + (node.module or "")
             star = any(a.name == "*" for a in node.names)
             self.dynamic |= star
-            self.bound.update(a.asname or a.name for a in node.names)
+            self.imported.update(a.asname or a.name for a in node.names)
             self.imports.append(ImportFact(node.lineno, module, tuple(a.name for a in node.names if a.name != "*"),
                                            guarded, top, star))
             return
         if isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
             catches = any(_catches_import_error(h) for h in node.handlers)
+            names = any(_catches(h, _NAME_ERRORS) for h in node.handlers)
+            self.name_guards += names
             self.visit_body(node.body, receivers, own_class, class_path, guarded=guarded or catches, top=top)
+            self.name_guards -= names
             for handler in node.handlers:
                 if handler.name:
                     self.bound.add(handler.name)
@@ -228,6 +234,9 @@ class _Walker:
         for child in ast.walk(node):
             if isinstance(child, ast.Name) and isinstance(child.ctx, (ast.Store, ast.Del)):
                 self.bound.add(child.id)
+            elif (isinstance(child, ast.Subscript) and isinstance(child.ctx, ast.Store)
+                  and isinstance(child.value, ast.Call) and dotted(child.value.func) in ("globals", "vars", "locals")):
+                self.dynamic = True  # globals()[name] = ...
             elif isinstance(child, ast.arg):
                 self.bound.add(child.arg)
             elif isinstance(child, ast.Call):
@@ -235,11 +244,16 @@ class _Walker:
 
     def visit_call(self, node: ast.Call, receivers: dict[str, str], own_class: str | None) -> None:
         callee = dotted(node.func)
-        if callee in ("exec", "globals", "vars", "locals", "__import__"):
-            self.dynamic |= callee in ("exec", "globals")
+        # Bare names come from the module's globals only (a module `__getattr__` serves attribute access
+        # from outside): only exec or writing to globals() binds one at run time.
+        self.dynamic |= callee in ("exec", "globals.update", "globals.setdefault") or (
+            callee is not None and callee.endswith(("globals().update", "globals().setdefault")))
+        if isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Call) and \
+                dotted(node.func.value.func) == "globals" and node.func.attr in ("update", "setdefault", "__setitem__"):
+            self.dynamic = True
         unpacked = any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords)
         shape = dict(line=node.lineno, positional=len(node.args), keywords=tuple(k.arg for k in node.keywords if k.arg),
-                     unpacked=unpacked)
+                     unpacked=unpacked, name_guarded=self.name_guards > 0)
         if callee is not None:
             head, _, rest = callee.partition(".")
             receiver = receivers.get(head) if rest and "." not in rest else None
@@ -319,7 +333,11 @@ def _names_in(target: ast.expr) -> list[str]:
 
 
 def _catches_import_error(handler: ast.ExceptHandler) -> bool:
+    return _catches(handler, _IMPORT_ERRORS)
+
+
+def _catches(handler: ast.ExceptHandler, errors: frozenset[str]) -> bool:
     if handler.type is None:
         return True
     kinds = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
-    return any((dotted(k) or "").rsplit(".", 1)[-1] in _IMPORT_ERRORS for k in kinds)
+    return any((dotted(k) or "").rsplit(".", 1)[-1] in errors for k in kinds)

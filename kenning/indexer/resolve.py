@@ -33,16 +33,25 @@ class Resolver:
         self.qualified: dict[str, str] = {}
         self.by_name: dict[str, list[Symbol]] = defaultdict(list)
         self.by_file: dict[tuple[str, str], list[Symbol]] = defaultdict(list)
-        for symbol in symbols:
-            self.qualified.setdefault(symbol.qualified_name, symbol.path)
-            self.by_name[symbol.name].append(symbol)
-            self.by_file[(symbol.path, symbol.name)].append(symbol)
+        self.add_symbols(symbols)
         # Every dotted suffix of every module name -> the modules ending with it.
         self._suffixes: dict[str, list[str]] = defaultdict(list)
         for module in self.module_paths:
             parts = module.split(".")
             for start in range(len(parts)):
                 self._suffixes[".".join(parts[start:])].append(module)
+
+    def add_symbols(self, symbols: Iterable[Symbol]) -> None:
+        """More definitions to resolve to (the guard loads them by the names a file uses, service/project_view.py)."""
+        for symbol in symbols:
+            self.qualified.setdefault(symbol.qualified_name, symbol.path)
+            self.by_name[symbol.name].append(symbol)
+            self.by_file[(symbol.path, symbol.name)].append(symbol)
+
+    def file_context(self, path: str, refs: list[Reference]) -> tuple[dict[str, str], list[str]]:
+        """(local name -> dotted target, the modules the file imports): what `resolve` needs besides a reference."""
+        bindings = self._bindings(path, refs)
+        return bindings, self._imported_modules(bindings, path)
 
     def module_lookups(self) -> dict[tuple[str, str], object]:
         """Every answer module lookups can give: ('module', name) -> path, ('suffix', dotted) -> modules."""
@@ -58,8 +67,7 @@ class Resolver:
         resolved: list[Reference] = list(references)
         for path, positions in by_path.items():
             refs = [references[p] for p in positions]
-            bindings = self._bindings(path, refs)
-            imported = self._imported_modules(bindings, path)
+            bindings, imported = self.file_context(path, refs)
             for position, ref in zip(positions, refs):
                 target, target_path, confidence = self.resolve(ref, bindings, imported)
                 resolved[position] = Reference(ref.path, ref.kind, ref.name, ref.text, ref.line, ref.source,

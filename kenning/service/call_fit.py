@@ -158,7 +158,7 @@ def broken_callers(view: ProjectView, before: list[Symbol], after: list[Symbol],
                                " signature (time or count limit)")
                 break
             shape = _call_at(view, ref)
-            if shape is None or shape.unpacked or not _firm(view, ref, symbol):
+            if shape is None or shape.unpacked or not (_firm(ref, symbol) or _through_known_class(view, ref, symbol)):
                 continue
             bound = symbol.kind == "method"
             if misfit(was, shape.positional, shape.keywords, bound) is None:
@@ -176,7 +176,23 @@ def broken_callers(view: ProjectView, before: list[Symbol], after: list[Symbol],
     return out
 
 
-def _firm(view: ProjectView, ref: Reference, symbol: Symbol) -> bool:
+def _through_known_class(view: ProjectView, ref: Reference, symbol: Symbol) -> bool:
+    """A method's caller whose receiver's class, read from the caller's own file, is the method's class
+    (or a subclass): `inv = Invoice(); inv.settle()`, `def f(inv: Invoice)`, `self.settle()` in a subclass."""
+    if symbol.kind != "method":
+        return False
+    caller = view.other(ref.path)
+    if caller is None:
+        return False
+    references, shapes = caller
+    for shape in shapes:
+        if shape.line == ref.line and shape.callee.rsplit(".", 1)[-1] == symbol.name:
+            target = CallFit(references.view, references).target_of(shape)
+            return target is not None and target[0].qualified_name == symbol.qualified_name
+    return False
+
+
+def _firm(ref: Reference, symbol: Symbol) -> bool:
     """A caller names the function firmly: by import or in its file; a method through a receiver only
     when that receiver is `self` in the class or in a subclass (resolution said so, 0.8 and up)."""
     return ref.confidence >= NAMED and (symbol.kind == "function" or ref.text.startswith(("self.", "cls.")))

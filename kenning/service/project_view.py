@@ -33,6 +33,8 @@ class ProjectView:
         self.path = parsed.path
         self._texts: dict[str, str] = {parsed.path: text}
         self._symbols: dict[str, list[Symbol]] = {}  # by short name, the proposed file's own in place of its indexed ones
+        self._others: dict[str, object] = {}
+        self._contexts: dict[str, tuple[dict[str, str], list[str]]] = {}
 
     @cached_property
     def modules(self) -> dict[str, str]:
@@ -40,13 +42,10 @@ class ProjectView:
         known[self.path] = self.parsed.module
         return known
 
-    def resolver_for(self, references: Iterable[Reference]) -> Resolver:
-        references = list(references)
-        names = {r.name for r in references}
-        names.update(r.text.replace("/", ".").rsplit(".", 1)[-1] for r in references if r.kind in IMPORT_KINDS)
-        self.load_names(names)
-        chosen = [s for n in names for s in self._symbols.get(n, ())]
-        return Resolver(chosen, self.modules)
+    @cached_property
+    def resolver(self) -> Resolver:
+        """One Resolver for the whole check, holding the module tables once and symbols as names are loaded."""
+        return Resolver((), self.modules)
 
     def load_names(self, names: Iterable[str]) -> None:
         missing = [n for n in set(names) if n not in self._symbols]
@@ -57,13 +56,34 @@ class ProjectView:
         for symbol in self.store.symbols_with("name", missing):
             if symbol.path != self.path:
                 self._symbols[symbol.name].append(symbol)
+        missing_set = set(missing)
         for symbol in self.parsed.symbols:
-            if symbol.name in self._symbols and symbol not in self._symbols[symbol.name]:
+            if symbol.name in missing_set:
                 self._symbols[symbol.name].append(symbol)
+        self.resolver.add_symbols(s for n in missing for s in self._symbols[n])
 
-    def resolve(self, references: list[Reference]) -> list[Reference]:
-        """`references` (all of one file: its imports bind its names) resolved as the indexer would."""
-        return self.resolver_for(references).resolve_all(references)
+    def _names_used(self, references: Iterable[Reference]) -> set[str]:
+        names = set()
+        for r in references:
+            names.add(r.name)
+            if r.kind in IMPORT_KINDS:
+                names.add(r.text.replace("/", ".").rsplit(".", 1)[-1])
+        return names
+
+    def context(self, path: str) -> tuple[dict[str, str], list[str]]:
+        """A file's import bindings and imported modules, as the resolver reads them (once per file)."""
+        if path not in self._contexts:
+            references = self.references_of(path)
+            self.load_names(self._names_used(references))
+            self._contexts[path] = self.resolver.file_context(path, references)
+        return self._contexts[path]
+
+    def resolve_one(self, ref: Reference) -> Reference:
+        """`ref`, a use written in the file `ref.path`, resolved as the indexer would resolve it there."""
+        bindings, imported = self.context(ref.path)
+        self.load_names(self._names_used([ref]))
+        target, target_path, confidence = self.resolver.resolve(ref, bindings, imported)
+        return Reference(ref.path, ref.kind, ref.name, ref.text, ref.line, ref.source, target, target_path, confidence)
 
     def named(self, name: str) -> list[Symbol]:
         self.load_names([name])
@@ -83,32 +103,43 @@ class ProjectView:
         return [s for s in self.store.symbols_with("parent", [owner.qualified_name]) if s.path == owner.path]
 
     def references_of(self, path: str) -> list[Reference]:
-        """A file's references as resolved: the proposed file's now, any other's as indexed."""
+        """A file's references: the proposed file's as parsed, any other's as indexed."""
         if path == self.path:
-            return self.resolved_here
+            return list(self.parsed.references)
         return [ref for _, ref in self.store.references_in([path])]
 
     @cached_property
     def resolved_here(self) -> list[Reference]:
-        return self.resolve(list(self.parsed.references))
-
-    def bases(self, owner: Symbol) -> list[Reference]:
-        return [r for r in self.references_of(owner.path)
-                if r.kind.startswith("inherit") and r.source == owner.qualified_name]
-
-    @cached_property
-    def module_resolver(self) -> Resolver:
-        """A Resolver that knows the modules only: import targets and module lookups."""
-        return Resolver((), self.modules)
+        references = list(self.parsed.references)
+        self.load_names(self._names_used(references))
+        return self.resolver.resolve_all(references)
 
     def import_target(self, text: str) -> str:
-        return self.module_resolver.import_target(self.path, text)
+        return self.resolver.import_target(self.path, text)
 
     def module_path(self, dotted: str) -> str | None:
         """The file of the project module `dotted` names (src layouts too, tails for languages other
         than Python, as the resolver matches them), or None."""
-        module = self.module_resolver.module_for(dotted, self.path)
-        return self.module_resolver.module_paths.get(module) if module else None
+        module = self.resolver.module_for(dotted, self.path)
+        return self.resolver.module_paths.get(module) if module else None
+
+    def other(self, path: str):
+        """(PythonReferences, calls) over another Python file of the project as it is on disk, or None."""
+        from kenning.indexer.extract import parse_source
+        from kenning.indexer.python_facts import python_facts
+        from kenning.service.references_check import PythonReferences
+
+        if path not in self._others:
+            text = self.text(path)
+            facts = python_facts(text) if path.endswith((".py", ".pyi")) else None
+            if facts is None:
+                self._others[path] = None
+            else:
+                parsed = parse_source(path, text.encode("utf-8"), "python")
+                view = ProjectView(self.store, self.root, parsed, text)
+                view.modules = self.modules  # it sees the proposed file as indexed: the class it calls is there
+                self._others[path] = (PythonReferences(view, facts, set()), facts.calls)
+        return self._others[path]
 
     def text(self, path: str) -> str:
         if path not in self._texts:

@@ -17,6 +17,7 @@ taken as defined, since a false "does not exist" costs more than a missed one.
 from __future__ import annotations
 
 import ast
+import builtins
 import difflib
 import re
 from dataclasses import dataclass
@@ -30,11 +31,12 @@ from kenning.service.project_view import NAMED, ProjectView
 SUGGESTIONS = 3
 _CUTOFF = 0.6
 # Bases that give a class no methods worth calling on it: the check still knows every member.
-_INERT_BASES = frozenset({"object", "ABC", "abc.ABC", "Generic", "typing.Generic", "Protocol", "typing.Protocol"})
+_INERT_BASES = frozenset({"object", "ABC", "Generic", "Protocol"})  # by last name: `t.Generic[T]`, `abc.ABC`
 _INERT_DECORATORS = frozenset({"dataclass", "dataclasses.dataclass", "total_ordering", "functools.total_ordering",
                                "final", "typing.final"})
 _DYNAMIC_CLASS = re.compile(r"__getattr__|__getattribute__|\bsetattr\(|__dict__|metaclass\s*=")
 _MAX_BASE_DEPTH = 12
+_BUILTIN_TYPES = {name: value for name, value in vars(builtins).items() if isinstance(value, type)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +45,7 @@ class ClassChain:
 
     classes: tuple[Symbol, ...]
     known: bool
+    inherited: frozenset[str] = frozenset()  # members from builtin bases (Exception, dict, ...)
 
 
 def finding(line: int, reference: str, message: str, suggestions: list[tuple[str, str]]) -> dict:
@@ -71,6 +74,8 @@ class PythonReferences:
         self.module = view.parsed.module
         self.bindings = self._import_bindings()
         self.resolved = {(r.line, r.text): r for r in view.resolved_here}
+        self._classes: dict[tuple[int, str], Symbol | None] = {}
+        self._chains: dict[str, ClassChain] = {}
 
     def findings(self) -> list[dict]:
         out = []
@@ -129,7 +134,7 @@ class PythonReferences:
             parent_path = self._project_module(parent)
             if parent_path is None:
                 continue
-            if self.view.mentions(parent_path, parts[cut]):
+            if parent_path != self.view.path and self.view.mentions(parent_path, parts[cut]):
                 return []
             siblings = [(m.rsplit(".", 1)[-1], p) for p, m in self.view.modules.items()
                         if m.startswith(parent + ".") and m.count(".") == parent.count(".") + 1]
@@ -172,11 +177,20 @@ class PythonReferences:
             return self._member_finding(call, owner) if owner is not None else None
         if "." not in call.callee:
             return self._bare_finding(call)
+        head, _, rest = call.callee.partition(".")
+        if "." not in rest and head not in self.bindings_to_modules:
+            owner = self.class_of(head, call.line)  # `Segment.simplify()`: a class's own attribute
+            if owner is not None:
+                return self._member_finding(call, owner)
         return self._module_attribute_finding(call)
+
+    @cached_property
+    def bindings_to_modules(self) -> set[str]:
+        return {name for name, target in self.bindings.items() if self.view.module_path(target) is not None}
 
     def _bare_finding(self, call: CallShape) -> dict | None:
         name = call.callee
-        if name in self.facts.bound or name in BUILTIN_NAMES or self.facts.dynamic:
+        if name in self.facts.bound or name in BUILTIN_NAMES or self.facts.dynamic or call.name_guarded:
             return None
         here = [(n, "this file") for n in self.facts.bound]
         elsewhere = [(s.name, f"{s.path}:{s.start_line}") for s in self.view.named(name)]
@@ -209,23 +223,29 @@ class PythonReferences:
     @cached_property
     def _locally_rebound(self) -> set[str]:
         """Imported names the file binds some other way too (an assignment, a parameter): not a module there."""
-        text = self.view.text(self.view.path)
-        return {name for name in self.bindings
-                if re.search(rf"(?<![\w.]){re.escape(name)}\s*=(?!=)|\bdef \w+\([^)]*\b{re.escape(name)}\b", text)}
+        return set(self.bindings) & self.facts.rebound
 
     # -- classes -------------------------------------------------------------------------------
 
     def class_of(self, written: str, line: int) -> Symbol | None:
         """The project class a constructor or annotation names as written at `line`, if it resolves firmly."""
-        found = self.resolved.get((line, written))
-        if found is None or found.confidence < NAMED:
-            found = self.view.resolve([*self.view.parsed.references, _use(self.view.path, written, line)])[-1]
-        if found.target is None or found.confidence < NAMED:
-            return None
-        return self.view.class_symbol(found.target)
+        key = (line, written)
+        if key not in self._classes:
+            found = self.resolved.get(key)
+            if found is None or found.confidence < NAMED:
+                found = self.view.resolve_one(_use(self.view.path, written, line))
+            firm = found.target is not None and found.confidence >= NAMED
+            self._classes[key] = self.view.class_symbol(found.target) if firm else None
+        return self._classes[key]
 
     def chain(self, owner: Symbol) -> ClassChain:
         """`owner` and its project bases, nearest first; unknown when a base is outside or dynamic."""
+        if owner.qualified_name not in self._chains:
+            self._chains[owner.qualified_name] = self._chain(owner)
+        return self._chains[owner.qualified_name]
+
+    def _chain(self, owner: Symbol) -> ClassChain:
+        builtin_members: set[str] = set()
         seen: list[Symbol] = []
         todo = [owner]
         while todo and len(seen) < _MAX_BASE_DEPTH:
@@ -237,18 +257,23 @@ class PythonReferences:
             if bases is None or self._is_dynamic(current):
                 return ClassChain(tuple(seen), False)
             for base in bases:
-                if base in _INERT_BASES:
+                if base.rsplit(".", 1)[-1] in _INERT_BASES:
                     continue
                 target = self._resolve_in(current, base)
+                if target is None and base in _BUILTIN_TYPES and not self._project_named(base):
+                    builtin_members.update(dir(_BUILTIN_TYPES[base]))  # `Exception`: its members are known
+                    continue
                 if target is None:
                     return ClassChain(tuple(seen), False)
                 todo.append(target)
-        return ClassChain(tuple(seen), not todo)
+        return ClassChain(tuple(seen), not todo, frozenset(builtin_members))
+
+    def _project_named(self, name: str) -> bool:
+        return bool(self.view.named(name))
 
     def _resolve_in(self, owner: Symbol, written: str) -> Symbol | None:
-        references = self.view.references_of(owner.path)
         use = Reference(owner.path, "inherit", written.rsplit(".", 1)[-1], written, owner.start_line, owner.qualified_name)
-        resolved = self.view.resolve([*references, use])[-1]
+        resolved = self.view.resolve_one(use)
         if resolved.target is None or resolved.confidence < NAMED:
             return None
         return self.view.class_symbol(resolved.target)
@@ -265,7 +290,7 @@ class PythonReferences:
         if name.startswith("__") and name.endswith("__"):
             return None
         chain = self.chain(owner)
-        if not chain.known or any(self._class_defines(c, name) for c in chain.classes):
+        if not chain.known or name in chain.inherited or any(self._class_defines(c, name) for c in chain.classes):
             return None
         members = [(s.name, f"{s.path}:{s.start_line}") for c in chain.classes for s in self.view.members(c)]
         return finding(call.line, call.callee, f"`{owner.name}` ({owner.path}:{owner.start_line}) and its bases"
