@@ -117,6 +117,8 @@ def rename_import(project: Project, rng: random.Random, limit: int) -> list[Plan
         last = re.split(r"[./]", module_text)[-1]
         if not 0 < line <= len(lines) or len(last) < 3 or module_text not in lines[line - 1]:
             continue
+        if project.language == "go" and not module_text.startswith(_go_module(project) + "/"):
+            continue  # the standard library or another module: not the project's to judge
         if project.language == "python" and "." not in module_text:
             continue  # a renamed top-level package is a third-party name: judged only with the project's venv
         new_last = last[:-1] + ("x" if last[-1] != "x" else "y")
@@ -125,6 +127,12 @@ def rename_import(project: Project, rng: random.Random, limit: int) -> list[Plan
         seen.add((path, line))
         out.append(Planted("rename-import", path, "".join(lines), line, "unresolved", note=f"{module_text} -> {replaced}"))
     return out
+
+
+def _go_module(project: Project) -> str:
+    found = re.search(r"^module\s+(\S+)", (project.root / "go.mod").read_text() if (project.root / "go.mod").exists()
+                      else "", re.M)
+    return found.group(1) if found else "\0"
 
 
 def _module_part(text: str, language: str) -> str:

@@ -234,6 +234,8 @@ class _Walker:
         for child in ast.walk(node):
             if isinstance(child, ast.Name) and isinstance(child.ctx, (ast.Store, ast.Del)):
                 self.bound.add(child.id)
+            elif isinstance(child, ast.Name) and self.name_guards:
+                self.bound.add(child.id)  # `try: get_ipython except NameError`: probed, so bound when it runs
             elif (isinstance(child, ast.Subscript) and isinstance(child.ctx, ast.Store)
                   and isinstance(child.value, ast.Call) and dotted(child.value.func) in ("globals", "vars", "locals")):
                 self.dynamic = True  # globals()[name] = ...
