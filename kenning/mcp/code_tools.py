@@ -34,9 +34,8 @@ def freshness(service: Service) -> IndexFreshness:
 def register(server: MCPServer, service: Service) -> None:
     @tool(server, read_only=True)
     def get_symbol(name: Name, detail: Detail = "brief", limit: Limit = 5) -> Annotated[CallToolResult, SymbolAnswer]:
-        """Look up an existing function, class or method by name: where it is defined, its signature and doc,
-        and who calls it / what it calls. Use before changing or calling code you have not read. For
-        everything that depends on it transitively, call impact."""
+        """Look up a function, class or method by name: where it is defined, its signature and doc, its
+        callers and callees. Use before changing or calling code you have not read."""
         with tool_errors():
             found = service.find_symbols(name)
             callers, callees = service.callers(name), service.callees(name)
@@ -72,9 +71,8 @@ def register(server: MCPServer, service: Service) -> None:
 
     @tool(server, read_only=True)
     def repo_map(budget: Budget = 1_024) -> Annotated[CallToolResult, RepoMapAnswer]:
-        """An overview of the codebase: its most central symbols (by PageRank over the call/import graph)
-        with signatures, grouped by file, fitted to a token budget. Use to orient yourself in an
-        unfamiliar project before searching."""
+        """An overview of the codebase: its most central symbols (PageRank over the call/import graph) with
+        signatures, by file, fitted to a token budget. Use to orient yourself in an unfamiliar project."""
         with tool_errors():
             text, entries = service.repo_map(budget)
             return compact(RepoMapAnswer(map=text, files=len(entries), symbols=sum(len(e.symbols) for e in entries),
@@ -82,8 +80,8 @@ def register(server: MCPServer, service: Service) -> None:
 
     @tool(server, read_only=True)
     def index_status() -> Annotated[CallToolResult, IndexStatus]:
-        """How much of the project is indexed and how fresh it is. The server re-indexes changed files by
-        itself; call this when an answer looks out of date."""
+        """How much of the project is indexed and how fresh. Changed files are re-indexed by themselves;
+        call this when an answer looks stale."""
         with tool_errors():
             data = service.status()
             return compact(IndexStatus(root=data["root"], files=data["files"], symbols=data["symbols"],
