@@ -20,6 +20,8 @@ import ast
 import builtins
 import difflib
 import re
+import sys
+import typing
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -260,16 +262,32 @@ class PythonReferences:
                 if base.rsplit(".", 1)[-1] in _INERT_BASES:
                     continue
                 target = self._resolve_in(current, base)
-                if target is None and base in _BUILTIN_TYPES and not self._project_named(base):
-                    builtin_members.update(dir(_BUILTIN_TYPES[base]))  # `Exception`: its members are known
+                known = self._standard_members(current, base) if target is None else None
+                if known is not None:
+                    builtin_members.update(known)  # `Exception`, `t.NamedTuple`: the members are known
                     continue
                 if target is None:
                     return ClassChain(tuple(seen), False)
                 todo.append(target)
         return ClassChain(tuple(seen), not todo, frozenset(builtin_members))
 
-    def _project_named(self, name: str) -> bool:
-        return bool(self.view.named(name))
+    def _standard_members(self, owner: Symbol, written: str) -> set[str] | None:
+        """The members of a builtin or standard-library base class, read from the class itself where this
+        process has its module loaded already (nothing is imported); None when it is not one of those."""
+        head, _, rest = written.partition(".")
+        if not rest and written in _BUILTIN_TYPES and not self.view.named(written):
+            return set(dir(_BUILTIN_TYPES[written]))
+        bindings, _ = self.view.context(owner.path)
+        if head not in bindings:
+            return None
+        dotted_name = f"{bindings[head]}.{rest}" if rest else bindings[head]
+        module_name, _, attribute = dotted_name.rpartition(".")
+        if module_name.split(".")[0] not in python_environment.STDLIB or module_name not in sys.modules:
+            return None
+        value = getattr(sys.modules[module_name], attribute, None)
+        if value is getattr(typing, "NamedTuple", None):
+            return set(dir(tuple)) | {"_asdict", "_replace", "_fields", "_field_defaults", "_make"}
+        return set(dir(value)) if isinstance(value, type) else None
 
     def _resolve_in(self, owner: Symbol, written: str) -> Symbol | None:
         use = Reference(owner.path, "inherit", written.rsplit(".", 1)[-1], written, owner.start_line, owner.qualified_name)
