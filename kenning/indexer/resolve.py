@@ -60,10 +60,7 @@ class Resolver:
         self.qualified: dict[str, str] = {}
         self.by_name: dict[str, list[Symbol]] = defaultdict(list)
         self.by_file: dict[tuple[str, str], list[Symbol]] = defaultdict(list)
-        for symbol in symbols:
-            self.qualified.setdefault(symbol.qualified_name, symbol.path)
-            self.by_name[symbol.name].append(symbol)
-            self.by_file[(symbol.path, symbol.name)].append(symbol)
+        self.add_symbols(symbols)
         # Every dotted suffix of every module name -> the modules ending with it.
         self._suffixes: dict[str, list[str]] = defaultdict(list)
         for module in self.module_paths:
@@ -76,6 +73,18 @@ class Resolver:
         firsts = {q: self.qualified[q] for q in qualified_names if q in self.qualified}
         single = {n: _only(self.by_name[n]) for n in names if n in self.by_name}
         return Lookups(firsts, single, self.module_lookups())
+
+    def add_symbols(self, symbols: Iterable[Symbol]) -> None:
+        """More definitions to resolve to (the guard loads them by the names a file uses, service/project_view.py)."""
+        for symbol in symbols:
+            self.qualified.setdefault(symbol.qualified_name, symbol.path)
+            self.by_name[symbol.name].append(symbol)
+            self.by_file[(symbol.path, symbol.name)].append(symbol)
+
+    def file_context(self, path: str, refs: list[Reference]) -> tuple[dict[str, str], list[str]]:
+        """(local name -> dotted target, the modules the file imports): what `resolve` needs besides a reference."""
+        bindings = self._bindings(path, refs)
+        return bindings, self._imported_modules(bindings, path)
 
     def module_lookups(self) -> dict[tuple[str, str], object]:
         """Every answer module lookups can give: ('module', name) -> path, ('suffix', dotted) -> modules."""
@@ -91,8 +100,7 @@ class Resolver:
         resolved: list[Reference] = list(references)
         for path, positions in by_path.items():
             refs = [references[p] for p in positions]
-            bindings = self._bindings(path, refs)
-            imported = self._imported_modules(bindings, path)
+            bindings, imported = self.file_context(path, refs)
             for position, ref in zip(positions, refs):
                 target, target_path, confidence = self.resolve(ref, bindings, imported)
                 resolved[position] = Reference(ref.path, ref.kind, ref.name, ref.text, ref.line, ref.source,
@@ -100,7 +108,7 @@ class Resolver:
         return resolved
 
     def _imported_modules(self, bindings: dict[str, str], path: str) -> list[str]:
-        modules = (self._module_for(target, path) for target in bindings.values())
+        modules = (self.module_for(target, path) for target in bindings.values())
         return list(dict.fromkeys(m for m in modules if m is not None))
 
     def _bindings(self, path: str, refs: list[Reference]) -> dict[str, str]:
@@ -189,7 +197,7 @@ class Resolver:
             candidate = f"{bindings[head]}.{rest}" if rest else bindings[head]
             if candidate in self.qualified:
                 return candidate, self.qualified[candidate], 0.9
-            module = self._module_for(bindings[head], ref.path)
+            module = self.module_for(bindings[head], ref.path)
             if module is not None:
                 candidate = f"{module}.{rest}" if rest else module
                 if candidate in self.qualified:
@@ -212,7 +220,7 @@ class Resolver:
             return only.qualified_name, only.path, 0.3 if guessed_receiver else 0.5
         return UNRESOLVED
 
-    def _module_for(self, target: str, path: str) -> str | None:
+    def module_for(self, target: str, path: str) -> str | None:
         if target in self.module_paths:
             return target
         return self._module_by_suffix(target, _names_whole_modules(path))

@@ -8,6 +8,7 @@ from mcp.server.mcpserver import MCPServer
 from mcp.types import CallToolResult
 from pydantic import Field
 
+from kenning.errors import InvalidInput
 from kenning.mcp.errors import tool_errors
 from kenning.mcp.registration import tool
 from kenning.mcp.outputs import compact_data
@@ -21,11 +22,18 @@ def register(server: MCPServer, service: Service) -> None:
     @tool(server, read_only=True)
     def check_architecture(
         path: Annotated[str, Field(min_length=1, max_length=1_000, description="The file, relative to the root.")],
-        imports: Annotated[list[str], Field(min_length=1, max_length=200, description="Modules it would import.")],
+        imports: Annotated[list[str] | None, Field(min_length=1, max_length=200, description="Modules it would import.")]
+        = None,
+        content: Annotated[str | None, Field(max_length=1_000_000, description=(
+            "Its proposed text instead: the guard checks it (duplicates, unresolved calls, broken callers)."))] = None,
     ) -> Answer:
         """Before adding imports to a file (new or existing), ask whether the project's architecture rules
         allow them. Violations name the rule and the decision behind it; an empty list means go ahead."""
         with tool_errors():
+            if content is not None:
+                return compact_data(service.guard(path, content=content, origin="mcp"))
+            if not imports:
+                raise InvalidInput("give the imports to check, or the file's proposed content")
             return compact_data(service.check_architecture(path, imports).public())
 
     @tool(server, read_only=True)

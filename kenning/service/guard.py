@@ -6,10 +6,12 @@ query; the file's imports are checked against the architecture rules. Every verd
 audit log. The caller decides what a "block" means (deny a write, fail a commit).
 
 Finding kinds, strongest first (models.GUARD_KINDS): "duplicate-exact" (the same token structure
-as an existing definition), "rule" (an import a decision forbids), "simulated" (a new or changed
-function that fakes its work: simulated.py), "duplicate" (a near copy, or the same meaning, says
-exists), "similar" (worth a look), "disconnected" (a new module or public definition nothing in the
-project uses: disconnected.py).
+as an existing definition), "rule" (an import a decision forbids), "unresolved" (a call, import or
+method of project code that does not exist), "broken-call" (a call that does not fit its target's
+signature, or a changed signature that breaks callers elsewhere; see change_references.py),
+"simulated" (a new or changed function that fakes its work: simulated.py), "duplicate" (a near copy,
+or the same meaning, says exists), "similar" (worth a look), "disconnected" (a new module or public
+definition nothing in the project uses: disconnected.py).
 
 A guard that ends: a duplicate finding carries the command that overrides it (`kenning choice ID
 wrote_new --reason ...`); once that is recorded, the same code (its structural fingerprint) against the
@@ -32,6 +34,7 @@ from kenning.indexer.languages import language_for_path
 from kenning.indexer.rules import RuleError
 from kenning.models import GUARD_KINDS, ParsedFile, Symbol
 from kenning.service import exists as probes
+from kenning.service.change_references import reference_findings
 from kenning.service.disconnected import change_disconnected
 from kenning.service.proposal import apply_patch, parse_diff
 from kenning.service.simulated import simulated_findings
@@ -39,7 +42,8 @@ from kenning.service.simulated import simulated_findings
 log = logging.getLogger(__name__)
 
 GUARDED_KINDS = frozenset({"function", "method", "class", "struct", "interface", "enum"})
-SEVERITY = {"duplicate-exact": "high", "rule": "high", "duplicate": "medium", "similar": "low"}
+SEVERITY = {"duplicate-exact": "high", "rule": "high", "unresolved": "high", "broken-call": "high",
+            "duplicate": "medium", "similar": "low"}
 CANDIDATES = 5
 _EMBED_CHUNK = 32  # definitions embedded per model call, so the budget is checked between calls too
 _ADVICE = {
@@ -88,9 +92,13 @@ class GuardOps:
             notices.append(f"{index['not_searchable']}: copies of code it has not written yet are not found")
         data = proposed.encode("utf-8")
         parsed = parse_source(path, data, header_language(data) if is_header(path) else spec.name)
+        previous = parse_source(path, before.encode("utf-8"), parsed.language) if before else None
         findings = self._rule_breaks(parsed, notices)  # first: a few lookups, whatever the file's size
-        findings += self._duplicates(parsed, before, proposed, checked, notices, deadline, budget)
-        findings += self._integration(parsed, before, proposed, origin)
+        # Then references: indexed lookups too, milliseconds for a file; the duplicate search gets the rest.
+        findings += reference_findings(self.store, self.root, parsed, previous, before,  # type: ignore[attr-defined]
+                                       proposed, deadline, notices)
+        findings += self._duplicates(parsed, previous, proposed, checked, notices, deadline, budget)
+        findings += self._integration(parsed, previous, before, proposed, origin)
         findings.sort(key=lambda f: GUARD_KINDS.index(f["kind"]))
         decision = "block" if any(f["kind"] in blocking for f in findings) else "allow"
         guard_id = self.audit.record_guard(path, origin, decision, findings)  # type: ignore[attr-defined]
@@ -99,12 +107,9 @@ class GuardOps:
 
     # -- duplicates --------------------------------------------------------------------------
 
-    def _duplicates(self, parsed: ParsedFile, before: str, proposed: str, checked: list[str], notices: list[str],
-                    deadline: float, budget: float) -> list[dict]:
-        old = {}
-        if before:
-            previous = parse_source(parsed.path, before.encode("utf-8"), parsed.language)
-            old = {s.qualified_name: s.body_hash for s in previous.symbols}
+    def _duplicates(self, parsed: ParsedFile, previous: ParsedFile | None, proposed: str, checked: list[str],
+                    notices: list[str], deadline: float, budget: float) -> list[dict]:
+        old = {s.qualified_name: s.body_hash for s in previous.symbols} if previous is not None else {}
         present = {s.qualified_name for s in parsed.symbols}
         lines = proposed.splitlines()
         # Short definitions share shapes by coincidence (see probe.py); they are not worth a note.
@@ -162,14 +167,12 @@ class GuardOps:
 
     # -- simulated and disconnected code ---------------------------------------------------------
 
-    def _integration(self, parsed: ParsedFile, before: str, proposed: str, origin: str) -> list[dict]:
+    def _integration(self, parsed: ParsedFile, previous: ParsedFile | None, before: str, proposed: str,
+                     origin: str) -> list[dict]:
         """Simulations among the definitions the change adds or alters, and what it adds that nothing uses.
         As a file is written (the Claude Code hook) its new function's caller is usually the next edit: only a
         new module nothing imports is said then; a commit or a diff is judged whole."""
-        old = {}
-        if before:
-            old = {s.qualified_name: s.body_hash
-                   for s in parse_source(parsed.path, before.encode("utf-8"), parsed.language).symbols}
+        old = {s.qualified_name: s.body_hash for s in previous.symbols} if previous is not None else {}
         changed = {s.qualified_name for s in parsed.symbols if old.get(s.qualified_name) != s.body_hash}
         added = {s.qualified_name for s in parsed.symbols if s.qualified_name not in old}
         findings = simulated_findings(parsed, proposed, changed, before)

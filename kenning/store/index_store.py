@@ -281,6 +281,29 @@ class IndexStore:
                 for row in self._chunked(select.format(column), list(values))}
         return [_symbol(rows[sid]) for sid in sorted(rows)]
 
+    # -- reading for the guard's reference checks: indexed lookups, never a scan --------------
+
+    def symbols_with(self, column: str, values: Iterable[str]) -> list[Symbol]:
+        """Symbols (without docstring, body or shape) whose `column` ('name', 'qualified_name' or 'parent')
+        is one of `values`; 'parent' is read through each parent's own file, so it too stays indexed."""
+        assert column in ("name", "qualified_name", "parent")
+        columns = ("s.qualified_name, s.name, s.kind, s.language, f.path, s.start_line, s.end_line, s.signature,"
+                   " '', s.parent")
+        if column == "parent":
+            sql = (f"SELECT {columns} FROM symbols p JOIN symbols s ON s.file_id = p.file_id"
+                   " AND s.parent = p.qualified_name JOIN files f ON f.id = s.file_id WHERE p.qualified_name IN ({})")
+        else:
+            sql = f"SELECT {columns} FROM symbols s JOIN files f ON f.id = s.file_id WHERE s.{column} IN ({{}})"
+        return sorted({_symbol(row) for row in self._chunked(sql, sorted(set(values)))},
+                      key=lambda s: (s.path, s.start_line, s.qualified_name))
+
+    def names_starting(self, prefix: str, limit: int = 2_000) -> list[tuple[str, str, str, int, str]]:
+        """(name, qualified name, path, line, kind) of symbols whose name starts with `prefix`, by the name index."""
+        upper = prefix[:-1] + chr(ord(prefix[-1]) + 1) if prefix else "\U0010ffff"
+        return list(self.conn.execute(
+            "SELECT s.name, s.qualified_name, f.path, s.start_line, s.kind FROM symbols s JOIN files f"
+            " ON f.id = s.file_id WHERE s.name >= ? AND s.name < ? LIMIT ?", (prefix, upper, limit)))
+
     def symbols_for_resolution(self) -> list[Symbol]:
         """Every symbol in id order, with only what resolution reads (no docstring, body or shape)."""
         rows = self.conn.execute(
