@@ -21,7 +21,7 @@ IMPORT_KINDS = ("import", "import-type", "import-main")  # resolved as imports: 
 # "unresolved"/"broken-call": a reference that does not exist or fit; "simulated": a function that fakes its work; "disconnected": new code nothing in the project uses.
 GUARD_KINDS = ("duplicate-exact", "rule", "unresolved", "broken-call", "simulated", "duplicate", "similar",
                "disconnected")
-GuardOrigin = Literal["cli", "claude-code", "git", "api"]  # who asked, as the audit log records it
+GuardOrigin = Literal["cli", "claude-code", "git", "api", "mcp"]  # who asked, as the audit log records it
 # Characters per token of English-and-code text, as code models' tokenizers roughly count: every token
 # budget (the repo map, the brief) is turned into characters with this one figure.
 CHARS_PER_TOKEN = 4

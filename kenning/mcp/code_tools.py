@@ -70,7 +70,7 @@ def register(server: MCPServer, service: Service) -> None:
 
     @tool(server, read_only=True)
     def repo_map(budget: Budget = 1_024) -> Annotated[CallToolResult, RepoMapAnswer]:
-        """An overview of the codebase: its most central symbols (PageRank over the call/import graph) with
+        """An overview of the codebase: its most central symbols (PageRank over calls and imports) with
         signatures, by file, fitted to a token budget. Use to orient yourself before searching."""
         with tool_errors():
             text, entries = service.repo_map(budget)

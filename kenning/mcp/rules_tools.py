@@ -24,12 +24,14 @@ def register(server: MCPServer, service: Service) -> None:
         path: Annotated[str, Field(min_length=1, max_length=1_000, description="The file, relative to the root.")],
         imports: Annotated[list[str] | None, Field(min_length=1, max_length=200, description="Modules it would import.")]
         = None,
-        content: Annotated[str | None, Field(max_length=1_000_000, description=(
-            "Its proposed text instead: the guard checks it (duplicates, unresolved calls, broken callers)."))] = None,
+        content: Annotated[str | None, Field(max_length=1_000_000, description="Or its proposed text.")]
+        = None,
     ) -> Answer:
-        """Before adding imports to a file (new or existing), ask whether the project's architecture rules
-        allow them. Violations name the rule and the decision behind it; an empty list means go ahead."""
+        """Before adding imports to a file, ask whether the architecture rules allow them (violations name
+        the rule and its decision). Given its proposed content instead: the full guard report."""
         with tool_errors():
+            if content is not None and imports:
+                raise InvalidInput("give the imports to check or the file's proposed content, not both")
             if content is not None:
                 return compact_data(service.guard(path, content=content, origin="mcp"))
             if not imports:

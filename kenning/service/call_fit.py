@@ -19,7 +19,8 @@ import inspect
 import time
 from dataclasses import dataclass
 
-from kenning.indexer.python_facts import CallShape
+from kenning.indexer.extract import parse_source
+from kenning.indexer.python_facts import CallShape, python_facts
 from kenning.models import Reference, Symbol
 from kenning.service.project_view import NAMED, ProjectView
 from kenning.service.references_check import PythonReferences, decorators_above
@@ -181,7 +182,7 @@ def _through_known_class(view: ProjectView, ref: Reference, symbol: Symbol) -> b
     (or a subclass): `inv = Invoice(); inv.settle()`, `def f(inv: Invoice)`, `self.settle()` in a subclass."""
     if symbol.kind != "method":
         return False
-    caller = view.other(ref.path)
+    caller = _other_file(view, ref.path)
     if caller is None:
         return False
     references, shapes = caller
@@ -190,6 +191,22 @@ def _through_known_class(view: ProjectView, ref: Reference, symbol: Symbol) -> b
             target = CallFit(references.view, references).target_of(shape)
             return target is not None and target[0].qualified_name == symbol.qualified_name
     return False
+
+
+def _other_file(view: ProjectView, path: str) -> tuple[PythonReferences, tuple[CallShape, ...]] | None:
+    """(PythonReferences, calls) over another Python file of the project as it is on disk, or None; cached
+    on the proposed file's view."""
+    if path not in view.others:
+        text = view.text(path)
+        facts = python_facts(text) if path.endswith((".py", ".pyi")) else None
+        if facts is None:
+            view.others[path] = None
+        else:
+            parsed = parse_source(path, text.encode("utf-8"), "python")
+            other = ProjectView(view.store, view.root, parsed, text)
+            other.modules = view.modules  # it sees the proposed file as indexed: the class it calls is there
+            view.others[path] = (PythonReferences(other, facts, set()), facts.calls)
+    return view.others[path]  # type: ignore[return-value]
 
 
 def _firm(ref: Reference, symbol: Symbol) -> bool:

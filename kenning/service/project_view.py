@@ -33,7 +33,7 @@ class ProjectView:
         self.path = parsed.path
         self._texts: dict[str, str] = {parsed.path: text}
         self._symbols: dict[str, list[Symbol]] = {}  # by short name, the proposed file's own in place of its indexed ones
-        self._others: dict[str, object] = {}
+        self.others: dict[str, object] = {}  # call_fit's views of other files, by path
         self._contexts: dict[str, tuple[dict[str, str], list[str]]] = {}
 
     @cached_property
@@ -122,24 +122,6 @@ class ProjectView:
         than Python, as the resolver matches them), or None."""
         module = self.resolver.module_for(dotted, self.path)
         return self.resolver.module_paths.get(module) if module else None
-
-    def other(self, path: str):
-        """(PythonReferences, calls) over another Python file of the project as it is on disk, or None."""
-        from kenning.indexer.extract import parse_source
-        from kenning.indexer.python_facts import python_facts
-        from kenning.service.references_check import PythonReferences
-
-        if path not in self._others:
-            text = self.text(path)
-            facts = python_facts(text) if path.endswith((".py", ".pyi")) else None
-            if facts is None:
-                self._others[path] = None
-            else:
-                parsed = parse_source(path, text.encode("utf-8"), "python")
-                view = ProjectView(self.store, self.root, parsed, text)
-                view.modules = self.modules  # it sees the proposed file as indexed: the class it calls is there
-                self._others[path] = (PythonReferences(view, facts, set()), facts.calls)
-        return self._others[path]
 
     def text(self, path: str) -> str:
         if path not in self._texts:
