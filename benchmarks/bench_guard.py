@@ -27,6 +27,8 @@ import sysconfig
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from kenning.service import Service
@@ -106,17 +108,7 @@ def main() -> None:
             warm.append(time.perf_counter() - started)
         print("warm service (in-process, model loaded):", percentiles(warm))
 
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        server = subprocess.Popen([sys.executable, "-m", "kenning", "serve", "--root", str(root), "--port", str(port),
-                                   "--no-watch"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            deadline = time.monotonic() + 60
-            while not (root / ".kenning/index/serve.json").exists() or not _listening(port):
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise SystemExit("kenning serve did not start")
-                time.sleep(0.2)
+        with served(root, env) as port:
             body = json.dumps({"path": "app/newmod.py", "content": text}).encode()
             http = []
             for index in range(args.runs + 1):
@@ -130,9 +122,26 @@ def main() -> None:
             print("warm HTTP (POST /guard, server model loaded):", percentiles(http))
             print("warm CLI (fresh process through the server):",
                   percentiles([run_cli(root, content, env) for _ in range(args.runs)]))
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+
+
+@contextmanager
+def served(root: Path, env: dict[str, str], timeout: float = 120) -> Iterator[int]:
+    """A `kenning serve --no-watch` for `root` on a free loopback port, listening; stopped on leaving."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "kenning", "serve", "--root", str(root), "--port", str(port),
+                               "--no-watch"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + timeout
+        while not (root / ".kenning/index/serve.json").exists() or not _listening(port):
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise SystemExit("kenning serve did not start")
+            time.sleep(0.2)
+        yield port
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 def _listening(port: int) -> bool:

@@ -18,14 +18,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from bench_guard import INDEXED, proposed_file
+from bench_guard import INDEXED, proposed_file, served
 from bench_scale import _load, _percentiles
 
 from kenning.service import Service
@@ -95,17 +94,7 @@ def main() -> None:
             "write": event(root, "Write", file_path=str(root / "app/newmod.py"), content=proposed_file()),
         }
         hook_env = env | {"CLAUDE_PROJECT_DIR": str(root)}
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        server = subprocess.Popen([sys.executable, "-m", "kenning", "serve", "--root", str(root), "--port", str(port),
-                                   "--no-watch"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            deadline = time.monotonic() + 120
-            while not (root / ".kenning/index/serve.json").exists():
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise SystemExit("kenning serve did not start")
-                time.sleep(0.2)
+        with served(root, env):
             for name, stdin in events.items():  # the server's first guard loads its model
                 _, answer = run(COMMANDS["hook client"], stdin, hook_env)
                 print(f"{name} event answer: {answer[:160]!r}...")
@@ -130,9 +119,6 @@ def main() -> None:
             note = json.loads(answer)["hookSpecificOutput"]["additionalContext"] if answer.startswith("{") else answer
             print(f"1 MB Write ({len(big):,} bytes, {big.count('def '):,} functions): {seconds:.1f} s;"
                   f" its note ends: {note[-400:]!r}")
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
         imports = [run([sys.executable, "-c", "import kenning"], "", env)[0] for _ in range(args.runs)]
         print(f"python -c 'import kenning': {_percentiles(imports)}")
 

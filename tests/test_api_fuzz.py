@@ -14,10 +14,11 @@ from serving_project import make_project
 EXAMPLES_PER_OPERATION = 25
 # Bodies whose validity depends on project state are refused with 400 when it does not fit: a decision's or
 # task's links must name indexed symbols or files, a ticked item must exist in that task, a decision cannot be
-# superseded by itself, a guarded diff must apply to the file's current text. No schema can state that, so
+# superseded by itself, a guarded or reviewed diff must apply to the current files. No schema can state that, so
 # "schema-valid data is accepted" does not hold for these; every other check still runs on them.
 NAMES_PROJECT_CONTENT = {("POST", "/decisions"), ("PATCH", "/decisions/{decision_id}"), ("POST", "/tasks"),
-                         ("PATCH", "/tasks/{task_id}"), ("POST", "/guard")}
+                         ("PATCH", "/tasks/{task_id}"), ("POST", "/guard"),
+                         ("POST", "/review")}
 
 
 def test_no_server_errors_and_no_schema_violations(tmp_path):

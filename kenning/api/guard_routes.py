@@ -49,6 +49,11 @@ class ChangedFile(StrictModel):
 
 
 class ReviewIn(StrictModel):
+    # Exactly one of diff and changes: the schema says it too (the service enforces it).
+    model_config = {"json_schema_extra": {"oneOf": [
+        {"required": ["diff"], "properties": {"diff": {"type": "string"}, "changes": {"type": "null"}}},
+        {"required": ["changes"], "properties": {"changes": {"type": "array"}, "diff": {"type": "null"}}},
+    ]}}
     diff: Text | None = Field(None, description="A unified diff, applied to the files on disk.")
     changes: list[ChangedFile] | None = Field(None, max_length=200, description="Or the changed files themselves.")
     block_on: list[Literal[GUARD_KINDS]] | None = Field(  # type: ignore[valid-type]

@@ -73,8 +73,8 @@ def python_facts(source: str) -> PythonFacts | None:
         return None
     walker = _Walker()
     walker.visit_body(tree.body, {}, None, None, guarded=False, top=True)
-    return PythonFacts(frozenset(walker.bound | walker.imported), frozenset(walker.bound), walker.dynamic, tuple(walker.calls), tuple(walker.imports),
-                       walker.classes)
+    return PythonFacts(frozenset(walker.bound | walker.imported), frozenset(walker.bound), walker.dynamic,
+                       tuple(walker.calls), tuple(walker.imports), walker.classes)
 
 
 def dotted(node: ast.AST) -> str | None:
@@ -181,13 +181,7 @@ class _Walker:
             self.bound.update(node.names)
             return
         # Any other statement: its bindings and expressions, its nested blocks with the same context.
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, ast.stmt):
-                self.visit_statement(child, receivers, own_class, class_path, guarded=guarded, top=top)
-            elif isinstance(child, ast.expr):
-                self.visit_expression(child, receivers, own_class)
-            else:
-                self.visit_other(child, receivers, own_class, class_path, guarded=guarded, top=top)
+        self.visit_children(node, receivers, own_class, class_path, guarded=guarded, top=top)
 
     def visit_other(self, node: ast.AST, receivers: dict[str, str], own_class: str | None, class_path: str | None,
                     *, guarded: bool, top: bool) -> None:
@@ -197,6 +191,11 @@ class _Walker:
                 self.bound.add(child.name)
             elif isinstance(child, ast.MatchMapping) and child.rest:
                 self.bound.add(child.rest)
+        self.visit_children(node, receivers, own_class, class_path, guarded=guarded, top=top)
+
+    def visit_children(self, node: ast.AST, receivers: dict[str, str], own_class: str | None, class_path: str | None,
+                       *, guarded: bool, top: bool) -> None:
+        """Each child of `node` by what it is, in the same context."""
         for child in ast.iter_child_nodes(node):
             if isinstance(child, ast.stmt):
                 self.visit_statement(child, receivers, own_class, class_path, guarded=guarded, top=top)

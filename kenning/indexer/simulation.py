@@ -30,6 +30,8 @@ import textwrap
 import tokenize
 from dataclasses import dataclass
 
+from kenning.indexer.stubs import last_name
+
 # Words of a name (snake_case or camelCase) that promise real work behind the answer.
 _FETCH_WORDS = {"fetch", "query", "load", "retrieve", "download", "lookup", "scrape", "crawl", "poll", "request",
                 "search", "find", "read", "sync", "call", "invoke", "send", "upload", "import", "list", "get"}
@@ -152,7 +154,7 @@ def _functions(tree: ast.AST):
 
 
 def _judge(func, owner: str, comments: dict[int, str], defined: set[str]) -> tuple[int, str] | None:
-    if any(_last_name(d) in {"abstractmethod", "overload", "property", "cached_property", "fixture"}
+    if any(last_name(d) in {"abstractmethod", "overload", "property", "cached_property", "fixture"}
            for d in func.decorator_list):
         return None  # declarations, and properties answering with a literal, are not simulations
     if func.name.startswith("__") and func.name.endswith("__"):
@@ -367,15 +369,7 @@ def _random_call(value: ast.AST) -> ast.Call | None:
 
 
 def _call_name(call: ast.Call) -> str:
-    return _last_name(call.func)
-
-
-def _last_name(node: ast.AST) -> str:
-    if isinstance(node, ast.Call):
-        node = node.func
-    if isinstance(node, ast.Attribute):
-        return node.attr
-    return node.id if isinstance(node, ast.Name) else ""
+    return last_name(call.func)
 
 
 def _qualified(node: ast.AST) -> str:

@@ -101,7 +101,7 @@ def _python(source: str) -> str | None:
     except SyntaxError:
         return None  # not a whole definition: nothing to judge
     func = next((n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))), None)
-    if func is None or any(_name(d) in _ABSTRACT for d in func.decorator_list):
+    if func is None or any(last_name(d) in _ABSTRACT for d in func.decorator_list):
         return None
     body = func.body
     documented = bool(body) and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
@@ -118,13 +118,13 @@ def _python(source: str) -> str | None:
         if comments and not any(_TODO_COMMENT.search(c) for c in comments):
             return None  # a comment explains why the body is empty
         return f"body is only `{word}`" + (" and a docstring" if documented else "")
-    if isinstance(stmt, ast.Raise) and stmt.exc is not None and _name(stmt.exc) == "NotImplementedError":
+    if isinstance(stmt, ast.Raise) and stmt.exc is not None and last_name(stmt.exc) == "NotImplementedError":
         return "body only raises NotImplementedError"
     return _verdict(ast.get_source_segment(text, stmt) or "", comments)
 
 
-def _name(node: ast.expr) -> str:
-    """The last name of a decorator or raised exception: 'abc.abstractmethod' -> 'abstractmethod'."""
+def last_name(node: ast.AST) -> str:
+    """The last name of a decorator, call or raised exception: 'abc.abstractmethod' -> 'abstractmethod'."""
     if isinstance(node, ast.Call):
         node = node.func
     if isinstance(node, ast.Attribute):

@@ -18,6 +18,7 @@ from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from kenning.indexer.stubs import last_name
 from kenning.models import ParsedFile, Symbol
 from kenning.service.simulated import judged
 
@@ -142,16 +143,8 @@ def _top_decorators(text: str) -> dict[int, list[str]]:
         tree = ast.parse(text)
     except (SyntaxError, ValueError):
         return {}
-    return {node.lineno: [_last_name(d) for d in node.decorator_list] for node in tree.body
+    return {node.lineno: [last_name(d) for d in node.decorator_list] for node in tree.body
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
-
-
-def _last_name(node: ast.expr) -> str:
-    if isinstance(node, ast.Call):
-        node = node.func
-    if isinstance(node, ast.Attribute):
-        return node.attr
-    return node.id if isinstance(node, ast.Name) else ""
 
 
 def _dunder_all(text: str) -> set[str]:
