@@ -33,6 +33,8 @@ TOOL_CALLS = {
     "brief": {"budget": 600},
     "handoff": {"summary": "Wired JSON inventory", "next_steps": ["count shelves"]},
     "check_architecture": {"path": "json/extra.py", "imports": ["inventory", "os"]},
+    # A comment added to inventory.py: the review names the file and touches no symbol.
+    "review_change": {"diff": '--- a/inventory.py\n+++ b/inventory.py\n@@ -1,1 +1,2 @@\n """Inventory helpers."""\n+# a note\n'},
     # The query id comes from the find_existing answer above (filled in during the session).
     "record_choice": {"choice": "reused"},
 }
@@ -73,7 +75,7 @@ def test_every_tool_answers_with_structured_content_and_freshness(project):
 
     tools, results = run_session(project, body)
     names = {t.name for t in tools}
-    assert len(tools) <= 15
+    assert len(tools) <= 16  # what binds is the tool list's size: tests/test_mcp_schemas.py
     assert names <= set(TOOL_CALLS), f"tools without a test call: {names - set(TOOL_CALLS)}"
     assert all(t.description and len(t.description) > 60 for t in tools)
     # Typed answers list their schema; an answer that is only "an object" lists none (it would say nothing).
@@ -98,6 +100,9 @@ def test_every_tool_answers_with_structured_content_and_freshness(project):
     assert (project / results["handoff"].structured_content["path"]).is_file()
     assert results["check_architecture"].structured_content["clean"] is True  # the project has no rules
     assert results["record_choice"].structured_content["choice"] == "reused"
+    reviewed = results["review_change"].structured_content
+    assert reviewed["decision"] == "allow" and [(f["path"], f["touched"]) for f in reviewed["files"]] == [
+        ("inventory.py", [])]
 
 
 def test_errors_are_error_results_that_say_what_to_do(project):
