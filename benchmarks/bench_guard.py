@@ -98,7 +98,7 @@ def main() -> None:
               f" in {time.perf_counter() - started:.1f} s")
         checked = service.guard("app/newmod.py", content=text)
         print(f"proposed file: {text.count(chr(10)) + 1} lines, {len(checked['checked'])} definitions looked up,"
-              f" findings: {[(f['kind'], f['existing']) for f in checked['findings']]}")
+              f" findings: {[(f['kind'], f.get('existing') or f.get('reference')) for f in checked['findings']]}")
 
         print("cold CLI (fresh process, no server):", percentiles([run_cli(root, content, env) for _ in range(args.runs)]))
         warm = []
