@@ -7,6 +7,13 @@ command, a route or a fixture is wired by its decorator), tests, examples and do
 package's API), names in a module's `__all__`, the `[project.scripts]` / entry points of pyproject.toml,
 and the names of the entry_points setting. Python definitions and Python, JavaScript and TypeScript modules
 are judged.
+
+Wiring the index holds no reference for counts too (wiring.py): a name read as a bare identifier in its own
+file or, as `module.name`, in a file importing its module (a dict value, a callback, a quoted type); a
+star import of a module without `__all__`; a module a computed import loads whose name is written as a
+string somewhere; a file no import can name. Existing code of a published library (a `py.typed` package)
+is its API when no part of its path is private; new code is judged as new code everywhere: what a change
+adds that nothing in the project uses is reported, in a library too.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from typing import Any
 from kenning.indexer.stubs import last_name
 from kenning.models import ParsedFile, Symbol
 from kenning.service.simulated import judged
+from kenning.service.wiring import Published, bare_names, dynamically_loaded, importable, loaded_prefixes
 
 SEVERITY = "low"
 _MODULE_LANGUAGES = {"python", "javascript", "typescript", "tsx"}
@@ -34,6 +42,8 @@ _PLAIN_DECORATORS = {"property", "staticmethod", "classmethod", "wraps", "cache"
                      "contextmanager", "asynccontextmanager", "singledispatch", "deprecated", "runtime_checkable"}
 _MAIN_GUARD = re.compile(r"^if\s+__name__\s*==\s*['\"]__main__['\"]", re.MULTILINE)
 _IMPORT_PARTS = re.compile(r"[./\\:@]+")
+_JS_EXTENSION = re.compile(r"\.[cm]?[jt]sx?$")
+_STRING = re.compile(r"(['\"`])([\w.-]{1,100})\1")
 
 
 def project_disconnected(store, root: Path, entry_points: list[str], paths: set[str] | None = None
@@ -51,20 +61,26 @@ def project_disconnected(store, root: Path, entry_points: list[str], paths: set[
     found: list[dict[str, Any]] = []
     quiet_files: set[str] = set()
     texts = _Texts(root)
+    published = Published(root)
+    loaded = _Loaded(store, texts, modules, used)
     for path, module in sorted(modules.items()):
         if paths is not None and path not in paths:
             continue
         names = [s.name for s in by_file.get(path, [])]
         if not _module_candidate(path, module, entries) or path in imported_paths \
                 or imported_parts.get(PurePosixPath(path).stem, set()) - {path} \
-                or any(_used_elsewhere(used.get(n, ()), path) for n in names) or _MAIN_GUARD.search(texts.get(path)):
+                or any(_used_elsewhere(used.get(n, ()), path) for n in names) or _MAIN_GUARD.search(texts.get(path)) \
+                or published.api(path) or loaded.covers(path, module):
             continue
         quiet_files.add(path)
         found.append(_module_finding(path, module))
+    importers = _Importers(store.importers(), texts)
     for symbol in symbols:
-        if symbol.path in quiet_files or not _symbol_candidate(symbol, entries):
+        if symbol.path in quiet_files or not _symbol_candidate(symbol, entries) or published.api(symbol.path):
             continue
-        if _used(used.get(symbol.name, ()), symbol) or _wired(texts.get(symbol.path), symbol):
+        text = texts.get(symbol.path)
+        if _used(used.get(symbol.name, ()), symbol) or _wired(text, symbol) or _named(text, symbol) \
+                or importers.use(symbol, text):
             continue
         found.append(_symbol_finding(symbol, new=False))
     return found
@@ -80,9 +96,10 @@ def change_disconnected(store, root: Path, entry_points: list[str], parsed: Pars
         imported_parts, imported_paths = _imports(store.import_texts())
         others = imported_parts.get(PurePosixPath(parsed.path).stem, set()) - {parsed.path}
         uses = store.name_uses([s.name for s in parsed.symbols if s.parent is None])
-        if parsed.path not in imported_paths and not others and not any(p != parsed.path for _, p, _ in uses):
+        if parsed.path not in imported_paths and not others and not any(p != parsed.path for _, p, _ in uses) \
+                and not _Loaded(store, _Texts(root), store.file_modules()).covers(parsed.path, parsed.module):
             return [_module_finding(parsed.path, parsed.module, new=True)]
-    candidates = [s for s in tops if _symbol_candidate(s, entries) and not _wired(text, s)]
+    candidates = [s for s in tops if _symbol_candidate(s, entries) and not _wired(text, s) and not _named(text, s)]
     if modules_only or not candidates:
         return []
     indexed: dict[str, list[tuple[str, int]]] = {}
@@ -91,7 +108,9 @@ def change_disconnected(store, root: Path, entry_points: list[str], parsed: Pars
             indexed.setdefault(name, []).append((path, line))
     for ref in parsed.references:
         indexed.setdefault(ref.name, []).append((parsed.path, ref.line))
-    return [_symbol_finding(s, new=True) for s in candidates if not _used(indexed.get(s.name, ()), s)]
+    importers = _Importers(store.importers([parsed.path]), _Texts(root))
+    return [_symbol_finding(s, new=True) for s in candidates
+            if not _used(indexed.get(s.name, ()), s) and not importers.use(s, text)]
 
 
 # -- what counts ------------------------------------------------------------------------------
@@ -128,6 +147,11 @@ def _used(uses, symbol: Symbol) -> bool:
 
 def _used_elsewhere(uses, path: str) -> bool:
     return any(p != path for p, _ in uses)
+
+
+def _named(text: str, symbol: Symbol) -> bool:
+    """Its own file reads its name as an identifier outside its definition: a dict value, a callback, a type."""
+    return _used([(symbol.path, line) for line in bare_names(text).get(symbol.name, ())], symbol)
 
 
 def _wired(text: str, symbol: Symbol) -> bool:
@@ -189,6 +213,71 @@ def _entry_names(root: Path, configured: list[str]) -> set[str]:
         if attribute:
             names.add(attribute.strip().split(".")[0])
     return names
+
+
+class _Importers:
+    """The files importing each file, read for the names they use from it (`module.name`, or bare after
+    `from module import *`, which re-exports all of them)."""
+
+    def __init__(self, rows, texts: _Texts) -> None:
+        self.texts = texts
+        self.by_target: dict[str, list[tuple[str, int]]] = {}
+        for target, path, line in rows:
+            if target != path:
+                self.by_target.setdefault(target, []).append((path, line))
+
+    def use(self, symbol: Symbol, own_text: str) -> bool:
+        """Another file names it, or star-imports its module and that module has no `__all__` to limit it."""
+        for path, line in self.by_target.get(symbol.path, ()):
+            text = self.texts.get(path)
+            lines = text.splitlines()
+            if 0 < line <= len(lines) and re.search(r"\bimport\s+\*", lines[line - 1]) \
+                    and "__all__" not in own_text:
+                return True
+            if symbol.name in bare_names(text, attributes=True):
+                return True
+        return False
+
+
+class _Loaded:
+    """What the project's computed imports load (wiring.py), read from the Python files that call a loader
+    and, when a JavaScript module is asked about, from every JavaScript file. A computed import says that
+    some module of its folder is loaded, not which: one is wired in when its name is also written as a
+    string somewhere (the table of names the import is computed from: a command list, a registry)."""
+
+    def __init__(self, store, texts: _Texts, modules: dict[str, str], used=None) -> None:
+        self.store, self.texts, self.modules, self.used = store, texts, modules, used
+        self.prefixes: dict[str, set[str]] = {}
+        self.strings: dict[str, set[str]] = {}
+
+    def covers(self, path: str, module: str) -> bool:
+        if not importable(path):
+            return True
+        family = "python" if path.endswith(".py") else "script"
+        if family not in self.prefixes:
+            self.prefixes[family] = set()
+            for source in self._sources(family):
+                self.prefixes[family] |= loaded_prefixes(source, self.modules.get(source, ""), self.texts.get(source))
+        if not dynamically_loaded(path, module, self.prefixes[family]):
+            return False
+        if family not in self.strings:
+            self.strings[family] = set()
+            for source in self._files(family):
+                self.strings[family].update(m.group(2) for m in _STRING.finditer(self.texts.get(source)))
+        return _JS_EXTENSION.sub("", PurePosixPath(path).name).removesuffix(".py") in self.strings[family]
+
+    def _sources(self, family: str) -> list[str]:
+        if family == "python":
+            names = ("import_module", "__import__")
+            if self.used is not None:
+                return sorted({p for n in names for p, _ in self.used.get(n, ())})
+            return sorted({p for _, p, _ in self.store.name_uses(names)})
+        return self._files(family)
+
+    def _files(self, family: str) -> list[str]:
+        if family == "python":
+            return sorted(p for p in self.modules if p.endswith(".py"))
+        return sorted(p for p in self.modules if _JS_EXTENSION.search(p))
 
 
 class _Texts:

@@ -346,6 +346,14 @@ class IndexStore:
             "SELECT f.path, r.text, r.target_path FROM refs r JOIN files f ON f.id = r.file_id"
             " WHERE r.kind IN ('import', 'import-type', 'import-main')"))
 
+    def importers(self, targets: Iterable[str] | None = None) -> list[tuple[str, str, int]]:
+        """(imported path, importing path, line) of every import resolved to a file (to one of `targets`)."""
+        sql = ("SELECT r.target_path, f.path, r.line FROM refs r JOIN files f ON f.id = r.file_id"
+               " WHERE r.kind IN ('import', 'import-type', 'import-main') AND r.target_path {}")
+        if targets is None:
+            return [tuple(row) for row in self.conn.execute(sql.format("IS NOT NULL"))]
+        return [tuple(row) for row in self._chunked(sql.format("IN ({})"), sorted(set(targets)))]
+
     def relative_imports(self) -> list[tuple[str, str]]:
         """(path, text) of every import written relative to its file ('.x', '../y')."""
         return list(self.conn.execute(
