@@ -109,6 +109,14 @@ def test_an_import_of_a_name_the_module_does_not_have(service):
     assert "`totals` is not defined in `billing.invoices` (billing/invoices.py)" in found["message"]
 
 
+def test_a_star_import_of_a_module_that_does_not_exist(service):
+    # A package __init__ re-exporting its modules (as httpx's does): a renamed module is unresolved; the real one is not.
+    for written, missing in (("from .invoices import *\n", False), ("from .invoice import *\n", True)):
+        found = [f for f in ours(service.guard("billing/__init__.py", content=written)) if f["line"] == 1]
+        assert bool(found) == missing
+    assert "the project has no module `billing.invoice`" in found[0]["message"] and "invoices" in str(found[0])
+
+
 def test_a_signature_change_lists_the_callers_it_breaks(service):
     changed = INVOICES.replace("def settle_invoice(self, when, note=None):", "def settle_invoice(self, when, note):")
     changed = changed.replace("def total(invoices, currency):", "def total(invoices):")

@@ -82,7 +82,7 @@ class PythonReferences:
     def findings(self) -> list[dict]:
         out = []
         for fact in self.facts.imports:
-            if fact.line in self.changed and not fact.guarded and not fact.star:
+            if fact.line in self.changed and not fact.guarded:  # a star import's module must exist too
                 out += self._import_findings(fact)
         for call in self.facts.calls:
             if call.line in self.changed:
