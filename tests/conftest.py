@@ -25,6 +25,19 @@ def copy_stdlib(destination: Path, *names: str) -> Path:
     return destination
 
 
+def guarded_project(root: Path) -> Path:
+    """The guard tests' project: the rules fixture (app/core, app/web), textwrap.py to copy from, and a
+    decision forbidding app/core to import app/web."""
+    from kenning.memory.decisions import DecisionLog
+
+    shutil.copytree(Path(__file__).parent / "fixtures" / "rules" / "python", root, dirs_exist_ok=True)
+    copy_stdlib(root, "textwrap.py")
+    DecisionLog.for_root(root).add("Web over core", context="The core stays testable.",
+                                   decision="app/core never imports app/web.",
+                                   rules=[{"forbid": {"from": "app/core/**", "to": "app/web/**"}}])
+    return root
+
+
 def renamed_dedent(root: Path) -> str:
     """textwrap.dedent (copied into `root`) under another name and with other local names: a copy whose
     structural fingerprint is still the original's."""

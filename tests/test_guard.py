@@ -18,11 +18,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
 from typer.testing import CliRunner
 
-from conftest import copy_stdlib, renamed_dedent
+from conftest import copy_stdlib, guarded_project, renamed_dedent
 from kenning.cli import running_server
 from kenning.cli.app import app, register_commands
 from kenning.cli.guard_commands import Checker
-from kenning.memory.decisions import DecisionLog
 from kenning.service import Service
 from kenning.settings import Settings
 from serving_project import free_port, server_env, start_serve
@@ -41,12 +40,7 @@ def histogram(words):
 
 @pytest.fixture(scope="module")
 def root(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("guarded")
-    shutil.copytree(FIXTURES, root, dirs_exist_ok=True)
-    copy_stdlib(root, "textwrap.py")
-    DecisionLog.for_root(root).add("Web over core", context="The core stays testable.",
-                                   decision="app/core never imports app/web.",
-                                   rules=[{"forbid": {"from": "app/core/**", "to": "app/web/**"}}])
+    root = guarded_project(tmp_path_factory.mktemp("guarded"))
     Service.from_settings(Settings.load(root, embed_on_index=False)).index()
     register_commands()
     return root

@@ -17,15 +17,13 @@ from pathlib import Path
 
 import pytest
 
-from conftest import copy_stdlib, renamed_dedent
+from conftest import guarded_project, renamed_dedent
 from kenning.cli import hook_answers, hook_client, running_server
 from kenning.service import hook_install
-from kenning.memory.decisions import DecisionLog
 from kenning.service import Service
 from kenning.settings import Settings
 from serving_project import free_port, server_env, start_serve, stop
 
-FIXTURES = Path(__file__).parent / "fixtures" / "rules" / "python"
 UNRELATED = '\n\ndef histogram(words):\n    """Count each word."""\n    counts = {}\n    for word in words:\n' \
             '        counts[word] = counts.get(word, 0) + 1\n    return counts\n'
 BLOCK_ALL = '["duplicate-exact", "rule", "duplicate", "similar"]'
@@ -45,12 +43,7 @@ def git(root: Path, *args: str) -> None:
 def root(tmp_path_factory) -> Path:
     if shutil.which("git") is None:
         pytest.skip("git is not installed")
-    root = tmp_path_factory.mktemp("hooked")
-    shutil.copytree(FIXTURES, root, dirs_exist_ok=True)
-    copy_stdlib(root, "textwrap.py")
-    DecisionLog.for_root(root).add("Web over core", context="The core stays testable.",
-                                   decision="app/core never imports app/web.",
-                                   rules=[{"forbid": {"from": "app/core/**", "to": "app/web/**"}}])
+    root = guarded_project(tmp_path_factory.mktemp("hooked"))
     for args in (("init", "-q"), ("add", "-A"), ("commit", "-q", "-m", "start")):
         git(root, *args)
     Service.from_settings(Settings.load(root, embed_on_index=False)).index()
