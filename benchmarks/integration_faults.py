@@ -250,19 +250,16 @@ def _resign(project: Project, path: str, start: int, signature: str, kind: str, 
         pattern = rf"(,\s*{victim}\b(\s*:\s*[^,=)]+)?|\b{victim}\b(\s*:\s*[^,=)]+)?\s*,\s*|\b{victim}\b(\s*:\s*[^,=)]+)?)"
         new_line, count = re.subn(pattern, "", line, count=1)
     else:
-        name = "extra_arg"
         anchor = required[-1] if required else ("self" if method else None)
         if anchor is None:
             new_line, count = re.subn(r"\(", "(extra_arg, ", line, count=1)
-            if args.args or args.vararg or args.kwonlyargs or args.kwarg:
-                pass
-            else:
-                new_line = line.replace("(extra_arg, )", "(extra_arg)")
+            if not (args.args or args.vararg or args.kwonlyargs or args.kwarg):
+                new_line = new_line.replace("(extra_arg, )", "(extra_arg)")  # it was the only parameter
         else:
-            new_line, count = re.subn(rf"\b{anchor}\b(\s*:\s*[^,=)]+)?", lambda m: m.group(0) + f", {name}", line, count=1)
+            new_line, count = re.subn(rf"\b{anchor}\b(\s*:\s*[^,=)]+)?", lambda m: m.group(0) + ", extra_arg", line,
+                                      count=1)
     if not count:
         return None
-    new_signature = signature.replace(line.strip().rstrip(":"), new_line.strip().rstrip(":"), 1)
     try:
         new_node = ast.parse(new_line.strip() + (" pass" if new_line.strip().endswith(":") else "")).body[0]
     except (SyntaxError, IndexError):
@@ -270,7 +267,6 @@ def _resign(project: Project, path: str, start: int, signature: str, kind: str, 
     if not isinstance(new_node, (ast.FunctionDef, ast.AsyncFunctionDef)):
         return None
     lines[start - 1] = new_line
-    del new_signature
     return "".join(lines), _sig(node.args, method), _sig(new_node.args, method)
 
 

@@ -187,6 +187,20 @@ def test_review_lists_the_callers_and_the_test_that_reaches_a_changed_function(s
     assert {"path": "tests/test_orders.py", "tests": ["tests.test_orders.test_order_total"]} in report["tests"]
 
 
+def test_review_depth_is_bounded_alike_on_every_surface(shop):
+    from fastapi.testclient import TestClient
+    from kenning.api.app import create_app
+    from kenning.errors import InvalidInput
+
+    with pytest.raises(InvalidInput, match="depth must be between 1 and 50"):
+        shop.review_change(ORDERS_DIFF, depth=51)
+    said = CliRunner().invoke(app, ["review", "--root", str(shop.root), "--diff", "-", "--depth", "0"], input=ORDERS_DIFF)
+    assert isinstance(said.exception, InvalidInput) and "depth must be between 1 and 50" in str(said.exception)
+    over_http = TestClient(create_app(shop), base_url="http://127.0.0.1").post("/review", json={"diff": ORDERS_DIFF,
+                                                                                                "depth": 51})
+    assert over_http.status_code == 422
+
+
 def test_review_is_the_same_on_the_cli_and_over_http(shop, tmp_path):
     from fastapi.testclient import TestClient
     from kenning.api.app import create_app

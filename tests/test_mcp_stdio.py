@@ -34,7 +34,7 @@ TOOL_CALLS = {
     "handoff": {"summary": "Wired JSON inventory", "next_steps": ["count shelves"]},
     "check_architecture": {"path": "json/extra.py", "imports": ["inventory", "os"]},
     # A comment added to inventory.py: the review names the file and touches no symbol.
-    "review_change": {"diff": '--- a/inventory.py\n+++ b/inventory.py\n@@ -1,1 +1,2 @@\n """Inventory helpers."""\n+# a note\n'},
+    "review_change": {"diff": '--- a/inventory.py\n+++ b/inventory.py\n@@ -1,1 +1,2 @@\n """Inventory helpers."""\n+# a note\n', "depth": 2},
     # The query id comes from the find_existing answer above (filled in during the session).
     "record_choice": {"choice": "reused"},
 }

@@ -71,7 +71,7 @@ def register(server: MCPServer, service: Service) -> None:
     @tool(server, read_only=True)
     def repo_map(budget: Budget = 1_024) -> Annotated[CallToolResult, RepoMapAnswer]:
         """An overview of the codebase: its most central symbols (PageRank over calls and imports) with
-        signatures, by file, fitted to a token budget. Use to orient yourself before searching."""
+        signatures, by file, fitted to a token budget: to orient yourself."""
         with tool_errors():
             text, entries = service.repo_map(budget)
             return compact(RepoMapAnswer(map=text, files=len(entries), symbols=sum(len(e.symbols) for e in entries),

@@ -40,7 +40,7 @@ def register(server: MCPServer, service: Service) -> None:
                       ) -> Answer:
         """Before writing a new function or class, ask whether the project has one: pass what it should do
         (description), a draft (code) and/or a name. Answers a verdict (exists / similar / none; unknown
-        while an index run has found nothing yet), candidates to reuse, and a query_id."""
+        while a first index runs), candidates to reuse, a query_id."""
         with tool_errors():
             return compact_data(service.exists(code=code, description=description, name=name, limit=limit,
                                                language=language, path=path))
@@ -77,9 +77,8 @@ def register(server: MCPServer, service: Service) -> None:
         acknowledged_by: Annotated[str | None, Field(
             description="Your name: its drifted code was reviewed; briefs stop reporting it.")] = None,
     ) -> Answer:
-        """Record a design decision (why something is the way it is) as a Markdown file in the repo's
-        decision log, or change one (decision_id): accept, reject, supersede, acknowledge drift. Its rules
-        apply while it is accepted."""
+        """Record a design decision as a Markdown file in the repo's decision log, or change one
+        (decision_id): accept, reject, supersede, acknowledge drift. Its rules apply while it is accepted."""
         with tool_errors():
             if decision_id is not None:
                 _only_with_id("decision_id", title=title, context=context, decision=decision,

@@ -28,7 +28,7 @@ def register(server: MCPServer, service: Service) -> None:
         = None,
     ) -> Answer:
         """Before adding imports to a file, ask whether the architecture rules allow them (violations name
-        the rule and its decision). Given its proposed content instead: the full guard report."""
+        the rule and its decision). With its proposed content instead: the full guard report."""
         with tool_errors():
             if content is not None and imports:
                 raise InvalidInput("give the imports to check or the file's proposed content, not both")
@@ -39,10 +39,11 @@ def register(server: MCPServer, service: Service) -> None:
             return compact_data(service.check_architecture(path, imports).public())
 
     @tool(server, read_only=True)
-    def review_change(diff: Annotated[str, Field(description="A unified diff.")]) -> Answer:
+    def review_change(diff: Annotated[str, Field(max_length=1_000_000, description="A unified diff.")],
+                      depth: Annotated[int | None, Field(ge=1, le=50, description="Dependent hops.")] = None) -> Answer:
         """Before a commit: what a diff touches, its callers, the tests to run, the guard's findings."""
         with tool_errors():
-            return compact_data(service.review_change(diff, origin="api"))
+            return compact_data(service.review_change(diff, origin="mcp", depth=depth))
 
     @tool(server, read_only=False)
     def record_choice(query_id: Annotated[str, Field(min_length=1, max_length=100,
@@ -51,6 +52,6 @@ def register(server: MCPServer, service: Service) -> None:
                       reason: Annotated[str | None, Field(max_length=2_000, description="Why; required for wrote_new.")]
                       = None) -> Answer:
         """After a find_existing answer, record what you did: reused or extended an existing symbol, or
-        wrote_new. This keeps the project's duplicate statistics."""
+        wrote_new. This keeps the duplicate statistics."""
         with tool_errors():
             return compact_data(service.record_choice(query_id, choice, reason))

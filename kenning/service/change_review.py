@@ -22,6 +22,7 @@ from kenning.service.result_grouping import is_test_path
 MAX_DEPENDENTS = 50  # listed; the total is always given
 MAX_CALLERS = 20  # per touched symbol
 MAX_FILES = 200
+MAX_DEPTH = 50  # dependent hops a review follows at most (HTTP and MCP say so in their schemas)
 
 
 class ChangeReviewOps:
@@ -34,8 +35,8 @@ class ChangeReviewOps:
         "base"}] (base: the text before, '' for a new file)."""
         if (diff is None) == (changes is None):
             raise InvalidInput("give a diff or a list of changed files, one of the two")
-        if depth is not None and depth < 1:
-            raise InvalidInput("depth must be at least 1")
+        if depth is not None and not 1 <= depth <= MAX_DEPTH:
+            raise InvalidInput(f"depth must be between 1 and {MAX_DEPTH}, not {depth}")
         files = self._changed_files(diff) if diff is not None else [
             (self._project_path(c["path"]), c.get("base") or "", c.get("content")) for c in changes or []]  # type: ignore[attr-defined]
         if len(files) > MAX_FILES:
